@@ -1,0 +1,43 @@
+# SPDX-License-Identifier: GPL-2.0
+# nbpool: out-of-tree build, packaging and the project's two commands.
+#   make            build nbpool.ko against KDIR
+#   make demo       boot a stock kernel in QEMU with the nbpool NIC driver
+#   make check      every test, ending in "N passed, N failed"
+
+# The kernel's build system reads Kbuild; this file is for people.
+
+KVER ?= $(shell uname -r)
+KDIR ?= $(or $(wildcard /lib/modules/$(KVER)/build),$(lastword $(sort $(wildcard /usr/src/linux-headers-*-amd64))))
+PWD := $(CURDIR)
+
+all: modules
+
+modules: kdir-check
+	$(MAKE) -C $(KDIR) M=$(PWD) modules
+
+kdir-check:
+	@qemu/kdir-check.sh "$(KDIR)"
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true
+
+install: modules
+	$(MAKE) -C $(KDIR) M=$(PWD) modules_install
+	depmod -a $(shell sed -n 's/^#define UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h)
+
+kunit:
+	@qemu/kunit.sh
+
+sparse: kdir-check
+	$(MAKE) -C $(KDIR) M=$(PWD) C=2 modules
+
+checkpatch:
+	@qemu/checkpatch.sh
+
+check:
+	@qemu/check.sh
+
+demo:
+	@qemu/demo.sh
+
+.PHONY: all modules kdir-check clean install kunit sparse checkpatch check demo

@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/* Shared fixtures for nbpool's KUnit suites. */
+#ifndef _NBPOOL_TEST_H
+#define _NBPOOL_TEST_H
+
+#include <kunit/test.h>
+#include "nbpool.h"
+
+/* A real DMA device: the guest's first virtio-net NIC, behind the IOMMU. */
+struct device *nbpool_test_dev(struct kunit *test);
+/* Physical address the IOMMU (or direct mapping) translates @dma to. */
+phys_addr_t nbpool_test_dma_to_phys(struct device *dev, dma_addr_t dma);
+/* Parameters for a pool of @count packets and buffers of @size bytes. */
+struct nbpool_params nbpool_test_params(struct kunit *test, unsigned int count,
+					unsigned int size, enum dma_data_direction dir);
+/* Create a pool that is destroyed when the test ends; fails the test on error. */
+struct nbpool *nbpool_test_create(struct kunit *test, const struct nbpool_params *p);
+/* Wait until a destroyed pool's debugfs directory is gone (the pool freed). */
+bool nbpool_test_wait_freed(const char *name, unsigned int ms);
+/* Check the pool's books: free + driver + stack == buffers; allocs - frees == held. */
+void nbpool_test_expect_balanced(struct kunit *test, struct nbpool *pool,
+				 unsigned int held);
+
+#endif

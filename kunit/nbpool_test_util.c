@@ -1,0 +1,91 @@
+// SPDX-License-Identifier: GPL-2.0
+/* Shared fixtures for nbpool's KUnit suites. */
+#include <linux/pci.h>
+#include <linux/iommu.h>
+#include <linux/debugfs.h>
+#include <linux/delay.h>
+#include "nbpool_test.h"
+
+#define VIRTIO_NET_MODERN_ID	0x1041
+
+struct device *nbpool_test_dev(struct kunit *test)
+{
+	static struct pci_dev *pdev;
+
+	if (!pdev)
+		pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, VIRTIO_NET_MODERN_ID, NULL);
+	KUNIT_ASSERT_NOT_NULL_MSG(test, pdev, "no virtio-net PCI device to DMA with");
+	return &pdev->dev;
+}
+
+phys_addr_t nbpool_test_dma_to_phys(struct device *dev, dma_addr_t dma)
+{
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
+
+	if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))
+		return iommu_iova_to_phys(dom, dma);
+	return dma;	/* identity or no IOMMU: bus address == physical */
+}
+
+struct nbpool_params nbpool_test_params(struct kunit *test, unsigned int count,
+					unsigned int size, enum dma_data_direction dir)
+{
+	struct nbpool_params p = {
+		.dev = nbpool_test_dev(test),
+		.name = "kunit",
+		.packet_count = count,
+		.buffer_count = count,
+		.buffer_size = size,
+		.dma_dir = dir,
+		.nid = NUMA_NO_NODE,
+	};
+	return p;
+}
+
+static void nbpool_test_destroy(void *pool)
+{
+	nbpool_destroy(pool);
+}
+
+struct nbpool *nbpool_test_create(struct kunit *test, const struct nbpool_params *p)
+{
+	struct nbpool *pool = nbpool_create(p);
+
+	KUNIT_ASSERT_FALSE_MSG(test, IS_ERR(pool), "nbpool_create: %ld", PTR_ERR(pool));
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, nbpool_test_destroy, pool));
+	return pool;
+}
+
+bool nbpool_test_wait_freed(const char *name, unsigned int ms)
+{
+	struct dentry *root = debugfs_lookup("nbpool", NULL);
+	bool gone = false;
+
+	if (!root)
+		return false;
+	for (; ms && !gone; ms -= min(ms, 20U)) {
+		struct dentry *d = debugfs_lookup(name, root);
+
+		gone = !d;
+		dput(d);
+		if (!gone)
+			msleep(20);
+	}
+	dput(root);
+	return gone;
+}
+
+void nbpool_test_expect_balanced(struct kunit *test, struct nbpool *pool, unsigned int held)
+{
+	struct nbpool_stats st;
+
+	nbpool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.buffers, (u64)nbpool_buffer_count(pool));
+	KUNIT_EXPECT_EQ(test, st.buffers_free + st.buffers_driver + st.buffers_stack, st.buffers);
+	KUNIT_EXPECT_EQ(test, st.allocs - st.frees - st.lent, (u64)held);
+	KUNIT_EXPECT_EQ(test, st.buffers_driver, (u64)held);
+	KUNIT_EXPECT_EQ(test, st.packets_free, (u64)(nbpool_packet_count(pool) - held));
+}
+
+MODULE_DESCRIPTION("KUnit suites for nbpool");
+MODULE_LICENSE("GPL");

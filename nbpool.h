@@ -1,0 +1,398 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nbpool: a fixed-size, pre-mapped packet buffer pool for NIC drivers.
+ *
+ * A driver creates one pool per queue (or per device) when it starts. The pool
+ * allocates and DMA-maps every buffer up front; afterwards the data path never
+ * calls the page allocator or the DMA mapping API. Buffers are lent to the
+ * network stack inside skbs and come back through page_pool recycling.
+ *
+ * See Documentation/nbpool.rst for the model and the calling-context table.
+ */
+#ifndef _NBPOOL_H
+#define _NBPOOL_H
+
+#include <linux/types.h>
+#include <linux/dma-direction.h>
+#include <linux/numa.h>
+#include <linux/bug.h>
+
+struct device;
+struct net_device;
+struct napi_struct;
+struct sk_buff;
+struct sg_table;
+struct nbpool;
+
+/* Limits checked by nbpool_create(). */
+#define NBPOOL_MAX_BUFFERS	(1U << 18)
+#define NBPOOL_MIN_BUFFER_SIZE	64U
+#define NBPOOL_MAX_BUFFER_SIZE	(64U * 1024)
+#define NBPOOL_DEFAULT_BUFFER_SIZE 2048U
+
+/* No flags are defined yet; any bit set is refused with -EINVAL. */
+#define NBPOOL_F_ALL		0U
+
+/**
+ * struct nbpool_params - how to build a pool
+ * @dev: the device that DMAs to and from the buffers. Required.
+ * @netdev: the net_device the pool serves; used for skbs built by the pool
+ *	and for messages. Optional.
+ * @napi: the NAPI context that owns the pool's RX path. Optional; when set,
+ *	nbpool_alloc() and nbpool_free() called from that NAPI's poll take a
+ *	lockless fast path (on kernels whose NAPI records its running CPU).
+ * @name: name used in debugfs, messages and tracepoints. Defaults to
+ *	dev_name(@dev). Copied; need not outlive the call.
+ * @packet_count: number of packet descriptors. Required, at least 1.
+ * @buffer_count: number of buffers; at least @packet_count. Required.
+ * @buffer_size: bytes of memory per buffer, headroom included. Zero means
+ *	%NBPOOL_DEFAULT_BUFFER_SIZE. Buffers smaller than a page share pages;
+ *	larger ones use higher-order pages. In pools that can receive (@dma_dir
+ *	is %DMA_FROM_DEVICE or %DMA_BIDIRECTIONAL) the last
+ *	nbpool_skb_tailroom() bytes of each buffer are kept for the
+ *	&struct skb_shared_info of the skb built on it.
+ * @headroom: data offset every newly allocated packet starts at. Zero means
+ *	no headroom.
+ * @dma_dir: %DMA_FROM_DEVICE for RX pools, %DMA_TO_DEVICE for TX pools,
+ *	%DMA_BIDIRECTIONAL (the zero value) for both.
+ * @nid: NUMA node for buffers and descriptors; %NUMA_NO_NODE follows @dev.
+ *	Zero is node 0 like any other node number.
+ * @flags: NBPOOL_F_* flags; zero for none.
+ * @rx_copy_watermark: when fewer buffers than this are free,
+ *	nbpool_packet_to_skb() copies the data into a new skb instead of
+ *	lending the buffer, so the RX ring never starves. Zero means
+ *	@buffer_count / 8.
+ */
+struct nbpool_params {
+	struct device *dev;
+	struct net_device *netdev;
+	struct napi_struct *napi;
+	const char *name;
+	unsigned int packet_count;
+	unsigned int buffer_count;
+	unsigned int buffer_size;
+	unsigned int headroom;
+	enum dma_data_direction dma_dir;
+	int nid;
+	unsigned int flags;
+	unsigned int rx_copy_watermark;
+};
+
+/**
+ * enum nbpool_direction - which way a packet travels (DriverKit's direction)
+ * @NBPOOL_DIR_NONE: not set
+ * @NBPOOL_DIR_TX: the packet is being transmitted
+ * @NBPOOL_DIR_RX: the packet was received
+ */
+enum nbpool_direction {
+	NBPOOL_DIR_NONE,
+	NBPOOL_DIR_TX,
+	NBPOOL_DIR_RX,
+};
+
+/**
+ * struct nbpool_packet - a packet descriptor holding one pool buffer
+ * @pool: the pool the descriptor belongs to
+ * @buf: CPU address of the start of the buffer
+ * @buf_dma: DMA address of the start of the buffer
+ * @buf_id: index of the buffer within the pool
+ * @index: index of the descriptor, 0 .. nbpool_packet_count() - 1, stable
+ *	for the life of the pool
+ * @offset: offset of the first data byte from @buf
+ * @len: number of data bytes
+ * @data_end: bytes of the buffer usable for data (offset + len <= data_end)
+ * @link_header_len: length of the link-layer header at the data start
+ * @direction: an &enum nbpool_direction value
+ * @flags: internal state bits; not for drivers
+ * @status: completion status the driver records (0 or a negative errno)
+ * @timestamp: time stamp in nanoseconds the driver records
+ *
+ * Drivers read and change packets only through the accessors below; the
+ * fields are visible so that the accessors can be inline.
+ */
+struct nbpool_packet {
+	struct nbpool *pool;
+	void *buf;
+	dma_addr_t buf_dma;
+	u32 buf_id;
+	u32 index;
+	u32 offset;
+	u32 len;
+	u32 data_end;
+	u16 link_header_len;
+	u8 direction;
+	u8 flags;
+	int status;
+	u64 timestamp;
+};
+
+/* Pool lifecycle (nbpool_main.c) */
+struct nbpool *nbpool_create(const struct nbpool_params *params);
+void nbpool_destroy(struct nbpool *pool);
+
+/* Packets (nbpool_main.c) */
+struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp);
+struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout);
+void nbpool_free(struct nbpool_packet *pkt);
+unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
+			       unsigned int count, gfp_t gfp);
+void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count);
+
+/* Geometry */
+unsigned int nbpool_buffer_count(const struct nbpool *pool);
+unsigned int nbpool_packet_count(const struct nbpool *pool);
+unsigned int nbpool_buffer_size(const struct nbpool *pool);
+unsigned int nbpool_skb_tailroom(void);
+struct sg_table *nbpool_memory_sgt(struct nbpool *pool);
+
+/* Packet data, DMA and skbs (nbpool_packet.c) */
+int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len);
+int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset);
+void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt);
+void nbpool_packet_sync_for_device(struct nbpool_packet *pkt);
+struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt);
+struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
+					     struct sk_buff *skb, gfp_t gfp);
+
+/**
+ * struct nbpool_stats - a snapshot of a pool's counters
+ * @allocs: packets handed out by the nbpool_alloc family
+ * @frees: packets given back by the nbpool_free family
+ * @alloc_fail: allocations refused because no packet or buffer was free
+ *	(exhaustion events)
+ * @lent: buffers lent to the stack inside skbs without a copy
+ * @rx_copies: received packets copied into a new skb because free buffers
+ *	were below the watermark
+ * @tx_copies: skbs copied into pool buffers by nbpool_packet_from_skb()
+ * @recycled: pages that came back from the stack through page_pool
+ * @pages_lost: pages the stack kept that page_pool gave to the page allocator
+ * @bad_calls: calls refused for bad arguments (double free, wrong pool, ...)
+ * @buffers: capacity in buffers (nbpool_buffer_count())
+ * @buffers_free: buffers ready to be allocated
+ * @buffers_driver: buffers held by the driver in packets
+ * @buffers_stack: buffers lent to the stack, or waiting on a page that is
+ *	lent to the stack (buffers - free - driver)
+ * @packets_free: free packet descriptors
+ */
+struct nbpool_stats {
+	u64 allocs;
+	u64 frees;
+	u64 alloc_fail;
+	u64 lent;
+	u64 rx_copies;
+	u64 tx_copies;
+	u64 recycled;
+	u64 pages_lost;
+	u64 bad_calls;
+	u64 buffers;
+	u64 buffers_free;
+	u64 buffers_driver;
+	u64 buffers_stack;
+	u64 packets_free;
+};
+
+void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats);
+int nbpool_ethtool_stats_count(void);
+void nbpool_ethtool_stats_strings(u8 *data);
+void nbpool_ethtool_stats(struct nbpool *pool, u64 *data);
+
+/**
+ * nbpool_packet_data() - CPU address of a packet's first data byte
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: buffer start plus the packet's data offset.
+ */
+static inline void *nbpool_packet_data(const struct nbpool_packet *pkt)
+{
+	return pkt->buf + pkt->offset;
+}
+
+/**
+ * nbpool_packet_dma_addr() - DMA address of a packet's first data byte
+ * @pkt: the packet
+ *
+ * The address the device must be given for the byte nbpool_packet_data()
+ * points at: the data offset is included.
+ *
+ * Context: any.
+ * Return: the DMA address of buffer start plus data offset.
+ */
+static inline dma_addr_t nbpool_packet_dma_addr(const struct nbpool_packet *pkt)
+{
+	return pkt->buf_dma + pkt->offset;
+}
+
+/**
+ * nbpool_packet_len() - number of data bytes in a packet
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: the data length; 0 for a new packet.
+ */
+static inline unsigned int nbpool_packet_len(const struct nbpool_packet *pkt)
+{
+	return pkt->len;
+}
+
+/**
+ * nbpool_packet_offset() - data offset of a packet from its buffer start
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: the offset; the pool's headroom for a new packet.
+ */
+static inline unsigned int nbpool_packet_offset(const struct nbpool_packet *pkt)
+{
+	return pkt->offset;
+}
+
+/**
+ * nbpool_packet_capacity() - bytes the data may occupy from the data offset
+ * @pkt: the packet
+ *
+ * The most the device may write at nbpool_packet_dma_addr(): post this as
+ * the RX descriptor's length.
+ *
+ * Context: any.
+ * Return: usable bytes from the current offset to the end of the data area.
+ */
+static inline unsigned int nbpool_packet_capacity(const struct nbpool_packet *pkt)
+{
+	return pkt->data_end - pkt->offset;
+}
+
+/**
+ * nbpool_packet_index() - stable index of a packet descriptor
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: 0 .. nbpool_packet_count() - 1.
+ */
+static inline unsigned int nbpool_packet_index(const struct nbpool_packet *pkt)
+{
+	return pkt->index;
+}
+
+/**
+ * nbpool_packet_buffer_index() - index of the buffer a packet holds
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: 0 .. nbpool_buffer_count() - 1.
+ */
+static inline unsigned int nbpool_packet_buffer_index(const struct nbpool_packet *pkt)
+{
+	return pkt->buf_id;
+}
+
+/**
+ * nbpool_packet_pool() - the pool a packet belongs to
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: the owning pool.
+ */
+static inline struct nbpool *nbpool_packet_pool(const struct nbpool_packet *pkt)
+{
+	return pkt->pool;
+}
+
+/**
+ * nbpool_packet_set_link_header_len() - record the link-layer header length
+ * @pkt: the packet
+ * @len: bytes of link-layer header at the start of the data
+ *
+ * Context: any; the caller owns the packet.
+ */
+static inline void nbpool_packet_set_link_header_len(struct nbpool_packet *pkt, u16 len)
+{
+	pkt->link_header_len = len;
+}
+
+/**
+ * nbpool_packet_link_header_len() - the recorded link-layer header length
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: what nbpool_packet_set_link_header_len() stored; 0 for a new packet.
+ */
+static inline u16 nbpool_packet_link_header_len(const struct nbpool_packet *pkt)
+{
+	return pkt->link_header_len;
+}
+
+/**
+ * nbpool_packet_set_direction() - record which way the packet travels
+ * @pkt: the packet
+ * @dir: an &enum nbpool_direction value
+ *
+ * Context: any; the caller owns the packet.
+ */
+static inline void nbpool_packet_set_direction(struct nbpool_packet *pkt,
+					       enum nbpool_direction dir)
+{
+	pkt->direction = dir;
+}
+
+/**
+ * nbpool_packet_direction() - the recorded direction
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: an &enum nbpool_direction value; %NBPOOL_DIR_NONE for a new packet.
+ */
+static inline enum nbpool_direction nbpool_packet_direction(const struct nbpool_packet *pkt)
+{
+	return pkt->direction;
+}
+
+/**
+ * nbpool_packet_set_timestamp() - record a time stamp
+ * @pkt: the packet
+ * @ns: time in nanoseconds (e.g. from ktime_get_ns() or the device)
+ *
+ * Context: any; the caller owns the packet.
+ */
+static inline void nbpool_packet_set_timestamp(struct nbpool_packet *pkt, u64 ns)
+{
+	pkt->timestamp = ns;
+}
+
+/**
+ * nbpool_packet_timestamp() - the recorded time stamp
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: nanoseconds; 0 for a new packet.
+ */
+static inline u64 nbpool_packet_timestamp(const struct nbpool_packet *pkt)
+{
+	return pkt->timestamp;
+}
+
+/**
+ * nbpool_packet_set_status() - record a completion status
+ * @pkt: the packet
+ * @status: 0 for success or a negative errno
+ *
+ * Context: any; the caller owns the packet.
+ */
+static inline void nbpool_packet_set_status(struct nbpool_packet *pkt, int status)
+{
+	pkt->status = status;
+}
+
+/**
+ * nbpool_packet_status() - the recorded completion status
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: 0 or a negative errno; 0 for a new packet.
+ */
+static inline int nbpool_packet_status(const struct nbpool_packet *pkt)
+{
+	return pkt->status;
+}
+
+#endif /* _NBPOOL_H */

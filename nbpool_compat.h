@@ -1,0 +1,74 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where nbpool bridges kernel versions. Kbuild probes the
+ * target kernel's headers and passes NBPOOL_HAVE_* flags; nothing else in
+ * the tree looks at version numbers. Supported: 6.1 and 6.12.
+ */
+#ifndef _NBPOOL_COMPAT_H
+#define _NBPOOL_COMPAT_H
+
+#include <linux/mm_types.h>
+#include <linux/netdevice.h>
+
+#ifdef NBPOOL_HAVE_PAGE_POOL_HELPERS_H	/* 6.6+: page_pool.h was split */
+#include <net/page_pool/helpers.h>
+#else
+#include <net/page_pool.h>
+#endif
+
+/*
+ * Sub-page buffers share a page, so page_pool must count references per
+ * page. 6.1 does that only with PP_FLAG_PAGE_FRAG (in pp_frag_count); later
+ * kernels always do it (in pp_ref_count) and dropped the flag.
+ */
+#ifdef PP_FLAG_PAGE_FRAG
+#define NBPOOL_PP_FLAGS		PP_FLAG_PAGE_FRAG
+#else
+#define NBPOOL_PP_FLAGS		0
+#endif
+
+#ifdef NBPOOL_HAVE_PP_REF_COUNT
+#define nbpool_pp_refcount(page)	(&(page)->pp_ref_count)
+#else
+#define nbpool_pp_refcount(page)	(&(page)->pp_frag_count)
+#endif
+
+/* page_pool references held on @page: one per skb it is lent to, plus ours. */
+static inline long nbpool_pp_refs(struct page *page)
+{
+	return atomic_long_read(nbpool_pp_refcount(page));
+}
+
+static inline void nbpool_pp_set_refs(struct page *page, long nr)
+{
+	atomic_long_set(nbpool_pp_refcount(page), nr);
+}
+
+static inline void nbpool_pp_get(struct page *page)
+{
+	atomic_long_inc(nbpool_pp_refcount(page));
+}
+
+/*
+ * Is the caller running as @napi's poll on this CPU (so that nothing else
+ * can run the pool's fast path concurrently)? Needs napi->list_owner
+ * (6.2+); without it every call takes the pool lock.
+ */
+static inline bool nbpool_napi_local(const struct napi_struct *napi)
+{
+#ifdef NBPOOL_HAVE_NAPI_LIST_OWNER
+	return napi && in_softirq() &&
+	       READ_ONCE(napi->list_owner) == smp_processor_id();
+#else
+	return false;
+#endif
+}
+
+/* 6.10 dropped __assign_str()'s source argument (it is taken from __string()). */
+#ifdef NBPOOL_HAVE_ASSIGN_STR_ONE_ARG
+#define nbpool_assign_str(field, src)	do { (void)(src); __assign_str(field); } while (0)
+#else
+#define nbpool_assign_str(field, src)	__assign_str(field, src)
+#endif
+
+#endif /* _NBPOOL_COMPAT_H */

@@ -1,0 +1,73 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nbpool: per-pool files under /sys/kernel/debug/nbpool/<pool>/.
+ */
+#include <linux/debugfs.h>
+#include <linux/seq_file.h>
+#include "nbpool_internal.h"
+
+static struct dentry *nbpool_debugfs_root;
+static atomic_t nbpool_debugfs_seq = ATOMIC_INIT(0);
+
+static int nbpool_stats_show(struct seq_file *m, void *v)
+{
+	struct nbpool *pool = m->private;
+	struct nbpool_stats st;
+
+	nbpool_get_stats(pool, &st);
+	seq_printf(m, "name %s\n", pool->name);
+	seq_printf(m, "state %s\n", READ_ONCE(pool->dying) ? "destroyed" : "live");
+	seq_printf(m, "buffer_size %u\npacket_count %u\npages %u\norder %u\nbuffers_per_page %u\n",
+		   pool->buffer_size, pool->packet_count, pool->nr_pages, pool->order,
+		   pool->bufs_per_page);
+	seq_printf(m, "headroom %u\ndata_end %u\nrx_copy_watermark %u\n",
+		   pool->headroom, pool->data_end, pool->rx_copy_watermark);
+	seq_printf(m, "buffers %llu\nbuffers_free %llu\nbuffers_driver %llu\nbuffers_stack %llu\n",
+		   st.buffers, st.buffers_free, st.buffers_driver, st.buffers_stack);
+	seq_printf(m, "packets_free %llu\n", st.packets_free);
+	seq_printf(m, "allocs %llu\nfrees %llu\nalloc_fail %llu\nlent %llu\n",
+		   st.allocs, st.frees, st.alloc_fail, st.lent);
+	seq_printf(m, "rx_copies %llu\ntx_copies %llu\nrecycled %llu\npages_lost %llu\nbad_calls %llu\n",
+		   st.rx_copies, st.tx_copies, st.recycled, st.pages_lost, st.bad_calls);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nbpool_stats);
+
+void nbpool_debugfs_add(struct nbpool *pool)
+{
+	struct dentry *dir;
+	char name[NBPOOL_NAME_LEN + 12];
+
+	if (IS_ERR_OR_NULL(nbpool_debugfs_root))
+		return;
+	/* Pool names need not be unique; the directory names must. */
+	dir = debugfs_lookup(pool->name, nbpool_debugfs_root);
+	if (dir) {
+		dput(dir);
+		snprintf(name, sizeof(name), "%s.%d", pool->name,
+			 atomic_inc_return(&nbpool_debugfs_seq));
+	} else {
+		strscpy(name, pool->name, sizeof(name));
+	}
+	dir = debugfs_create_dir(name, nbpool_debugfs_root);
+	if (IS_ERR(dir))
+		return;
+	debugfs_create_file("stats", 0444, dir, pool, &nbpool_stats_fops);
+	pool->debugfs = dir;
+}
+
+void nbpool_debugfs_remove(struct nbpool *pool)
+{
+	debugfs_remove(pool->debugfs);
+	pool->debugfs = NULL;
+}
+
+void nbpool_debugfs_init(void)
+{
+	nbpool_debugfs_root = debugfs_create_dir("nbpool", NULL);
+}
+
+void nbpool_debugfs_exit(void)
+{
+	debugfs_remove(nbpool_debugfs_root);
+}

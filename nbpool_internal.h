@@ -1,0 +1,121 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * nbpool's private types, shared by nbpool_main.c, nbpool_packet.c and
+ * nbpool_debugfs.c. Drivers use nbpool.h only.
+ */
+#ifndef _NBPOOL_INTERNAL_H
+#define _NBPOOL_INTERNAL_H
+
+#include <linux/spinlock.h>
+#include <linux/wait.h>
+#include <linux/xarray.h>
+#include <linux/workqueue.h>
+#include <linux/scatterlist.h>
+#include "nbpool.h"
+#include "nbpool_compat.h"
+
+#define NBPOOL_MAGIC		0x6e62706c	/* "nbpl" */
+#define NBPOOL_NAME_LEN		32
+/* page_pool's recycle ring holds at most this many pages (6.12 caps it). */
+#define NBPOOL_MAX_PAGES	16384U
+/* Largest page order a pool uses (64 KiB buffers need 4; big counts more). */
+#define NBPOOL_MAX_ORDER	8U
+
+/* nbpool_packet.flags */
+#define NBPOOL_PKT_HELD		BIT(0)	/* allocated to the driver */
+#define NBPOOL_PKT_CPU_SYNCED	BIT(1)	/* data synced for the CPU since alloc */
+
+/*
+ * One page (of pool->order) cut into pool->bufs_per_page buffers. The page
+ * is "home" while the pool holds a page_pool reference on it; it goes
+ * "away" when the pool drops that reference so that page_pool can tell us
+ * (by recycling the page) when the stack has freed every skb built on it.
+ */
+struct nbpool_page {
+	struct page *page;
+	dma_addr_t dma;
+	unsigned long free;	/* buffers on the pool's free stack */
+	unsigned long lent;	/* buffers inside skbs, one pp reference each */
+	u16 held;		/* buffers in packets held by the driver */
+	bool away;
+};
+
+struct nbpool_counters {
+	u64 allocs;
+	u64 frees;
+	u64 alloc_fail;
+	u64 lent;
+	u64 rx_copies;
+	u64 tx_copies;
+	u64 recycled;
+	u64 bad_calls;
+};
+
+struct nbpool {
+	u32 magic;
+	/* Set at create, read-only after. */
+	struct page_pool *pp;
+	struct device *dev;
+	struct net_device *netdev;
+	struct napi_struct *napi;
+	struct nbpool_page *pages;
+	struct nbpool_packet *packets;
+	unsigned int packet_count;
+	unsigned int buffer_count;
+	unsigned int buffer_size;	/* stride between buffers */
+	unsigned int data_end;		/* usable bytes of a buffer */
+	unsigned int headroom;
+	unsigned int order;
+	unsigned int bufs_per_page;
+	unsigned int nr_pages;
+	unsigned int rx_copy_watermark;
+	enum dma_data_direction dma_dir;	/* what the driver asked for */
+	bool dma_sync;			/* syncs are not no-ops on this device */
+	int nid;
+	char name[NBPOOL_NAME_LEN];
+	struct xarray page_of_pfn;	/* pfn -> index into pages[] */
+	unsigned int released_at_create;	/* page_pool's release count then */
+
+	/* Everything below is protected by lock. */
+	spinlock_t lock;
+	u32 *free_bufs;			/* stack of buffer ids */
+	unsigned int nr_free_bufs;	/* entries on the stack */
+	unsigned int buffers_avail;	/* entries on home pages */
+	struct nbpool_packet **free_pkts;
+	unsigned int nr_free_pkts;
+	unsigned int buffers_held;
+	unsigned int pages_away;
+	struct nbpool_counters cnt;
+	bool dying;
+
+	wait_queue_head_t waitq;
+	struct sg_table *sgt;
+	struct dentry *debugfs;
+	struct list_head zombie_node;
+	unsigned long reported;		/* jiffies of the last "still out" */
+};
+
+static inline struct nbpool_page *nbpool_page_of(const struct nbpool *pool, u32 buf_id)
+{
+	return &pool->pages[buf_id / pool->bufs_per_page];
+}
+
+static inline unsigned int nbpool_slot_of(const struct nbpool *pool, u32 buf_id)
+{
+	return buf_id % pool->bufs_per_page;
+}
+
+/* nbpool_main.c */
+bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller);
+void nbpool_lend(struct nbpool_packet *pkt);
+void nbpool_count_rx_copy(struct nbpool *pool);
+void nbpool_count_tx_copy(struct nbpool *pool);
+unsigned int nbpool_buffers_free(struct nbpool *pool);
+
+/* nbpool_debugfs.c */
+void nbpool_debugfs_init(void);
+void nbpool_debugfs_exit(void);
+void nbpool_debugfs_add(struct nbpool *pool);
+void nbpool_debugfs_remove(struct nbpool *pool);
+
+#endif /* _NBPOOL_INTERNAL_H */

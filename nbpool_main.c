@@ -1,0 +1,1111 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nbpool: pool lifecycle, buffers, DMA and statistics.
+ *
+ * Memory model. The pool owns nr_pages pages from its page_pool, maps each
+ * one for DMA itself when the pool is created and cuts it into
+ * bufs_per_page buffers. Free buffers sit on a stack of buffer ids; free
+ * descriptors on a stack of packets. A buffer is in one of three places:
+ * free, held by the driver in a packet, or lent to the stack in an skb.
+ *
+ * page_pool counts references per page. The pool holds one on every page
+ * that is "home"; each skb holding one of the page's buffers holds one
+ * more. Once a page has buffers in the stack and none in the driver's
+ * hands, the pool drops its reference ("the page goes away"); when the
+ * stack frees the last skb, page_pool puts the page in its recycle ring,
+ * and the pool takes it back from there ("reclaim") the next time it runs
+ * short. Buffers of an away page that were still free wait with it. This
+ * keeps capacity exact: the pool never owns more than buffer_count buffers
+ * and the data path never reaches the page allocator or the DMA API.
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/module.h>
+#include <linux/slab.h>
+#include <linux/mm.h>
+#include <linux/dma-mapping.h>
+#include <linux/ptr_ring.h>
+#include <linux/sched/signal.h>
+#include <linux/ethtool.h>
+#include "nbpool_internal.h"
+
+#define CREATE_TRACE_POINTS
+#include "nbpool_trace.h"
+
+static LIST_HEAD(nbpool_zombies);
+static DEFINE_SPINLOCK(nbpool_zombies_lock);
+static void nbpool_zombie_work_fn(struct work_struct *work);
+static DECLARE_DELAYED_WORK(nbpool_zombie_work, nbpool_zombie_work_fn);
+
+/* How often a destroyed pool checks for buffers that came back. */
+#define NBPOOL_ZOMBIE_POLL	(HZ / 10)
+/* How often it says that some are still out. */
+#define NBPOOL_ZOMBIE_REPORT	(60 * HZ)
+
+static bool nbpool_dma_receives(enum dma_data_direction dir)
+{
+	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
+}
+
+/**
+ * nbpool_skb_tailroom() - bytes each receive buffer keeps for skb metadata
+ *
+ * In pools that can receive, the last nbpool_skb_tailroom() bytes of every
+ * buffer hold the &struct skb_shared_info of the skb nbpool_packet_to_skb()
+ * builds on it, so data never reaches them.
+ *
+ * Context: any.
+ * Return: SKB_DATA_ALIGN(sizeof(struct skb_shared_info)).
+ */
+unsigned int nbpool_skb_tailroom(void)
+{
+	return SKB_DATA_ALIGN(sizeof(struct skb_shared_info));
+}
+EXPORT_SYMBOL(nbpool_skb_tailroom);
+
+static unsigned long nbpool_page_mask(const struct nbpool *pool, unsigned int idx)
+{
+	unsigned int first = idx * pool->bufs_per_page;
+	unsigned int n = min(pool->bufs_per_page, pool->buffer_count - first);
+
+	return n == BITS_PER_LONG ? ~0UL : BIT(n) - 1;
+}
+
+static void nbpool_push_buffer(struct nbpool *pool, u32 buf_id)
+{
+	struct nbpool_page *p = nbpool_page_of(pool, buf_id);
+
+	p->free |= BIT(nbpool_slot_of(pool, buf_id));
+	pool->free_bufs[pool->nr_free_bufs++] = buf_id;
+	if (!p->away)
+		pool->buffers_avail++;
+}
+
+/* Caller ensures buffers_avail > 0. */
+static u32 nbpool_pop_buffer(struct nbpool *pool)
+{
+	for (;;) {
+		u32 buf_id = pool->free_bufs[--pool->nr_free_bufs];
+		struct nbpool_page *p = nbpool_page_of(pool, buf_id);
+
+		p->free &= ~BIT(nbpool_slot_of(pool, buf_id));
+		if (likely(!p->away)) {
+			pool->buffers_avail--;
+			return buf_id;
+		}
+		/* Its page is away: the buffer comes back with the page. */
+	}
+}
+
+/* Push every buffer of page @idx that is not on the stack already. */
+static void nbpool_page_refill(struct nbpool *pool, unsigned int idx, unsigned long bufs)
+{
+	unsigned int first = idx * pool->bufs_per_page;
+	unsigned long bit;
+
+	for_each_set_bit(bit, &bufs, BITS_PER_LONG)
+		nbpool_push_buffer(pool, first + bit);
+}
+
+/*
+ * Drop the pool's reference on a page whose buffers are all free or lent,
+ * so that page_pool hands it back once the stack frees the last skb.
+ */
+static void nbpool_page_release(struct nbpool *pool, struct nbpool_page *p)
+{
+	lockdep_assert_held(&pool->lock);
+
+	if (nbpool_pp_refs(p->page) == 1) {
+		/* Every skb built on it is gone already: no need to let go. */
+		unsigned long back = p->lent;
+
+		p->lent = 0;
+		nbpool_page_refill(pool, p - pool->pages, back);
+		pool->cnt.recycled++;
+		return;
+	}
+	p->away = true;
+	pool->pages_away++;
+	pool->buffers_avail -= hweight_long(p->free);
+	page_pool_put_full_page(pool->pp, p->page, false);
+}
+
+/* Pages page_pool gave to the page allocator instead of back to us. */
+static unsigned int nbpool_pages_lost(const struct nbpool *pool)
+{
+	return atomic_read(&pool->pp->pages_state_release_cnt) - pool->released_at_create;
+}
+
+/*
+ * Hand a page that page_pool allocated but the pool does not use back to
+ * the page allocator. page_pool has no call for that; its documented
+ * fallback for pages with an elevated refcount does it: it releases the
+ * page from the pool and drops a reference, and we drop the last one.
+ */
+static void nbpool_pp_discard(struct page_pool *pp, struct page *page)
+{
+	nbpool_pp_set_refs(page, 1);
+	get_page(page);
+	page_pool_put_full_page(pp, page, false);
+	put_page(page);
+}
+
+/*
+ * Take back pages that page_pool recycled after the stack freed them.
+ * Only pages already in page_pool's cache or ring: never a new page.
+ * We are page_pool's only consumer, serialized by pool->lock.
+ */
+static void nbpool_reclaim(struct nbpool *pool)
+{
+	struct page_pool *pp = pool->pp;
+
+	lockdep_assert_held(&pool->lock);
+
+	while (pool->pages_away && (pp->alloc.count || !__ptr_ring_empty(&pp->ring))) {
+		struct page *page = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
+		struct nbpool_page *p;
+		void *entry;
+
+		if (!page)
+			break;
+		entry = xa_load(&pool->page_of_pfn, page_to_pfn(page));
+		p = entry ? &pool->pages[xa_to_value(entry)] : NULL;
+		if (WARN_ONCE(!p || !p->away, "nbpool %s: page_pool returned a page the pool does not own\n",
+			      pool->name)) {
+			nbpool_pp_discard(pp, page);
+			break;
+		}
+		nbpool_pp_set_refs(page, 1);
+		p->away = false;
+		p->lent = 0;
+		pool->pages_away--;
+		pool->buffers_avail += hweight_long(p->free);
+		nbpool_page_refill(pool, p - pool->pages, nbpool_page_mask(pool, p - pool->pages) & ~p->free);
+		pool->cnt.recycled++;
+	}
+}
+
+static bool nbpool_pool_valid(const struct nbpool *pool, const char *caller)
+{
+	if (unlikely(!pool || pool->magic != NBPOOL_MAGIC)) {
+		pr_err_ratelimited("%s: invalid pool %p\n", caller, pool);
+		return false;
+	}
+	return true;
+}
+
+/* Refuse calls from contexts where pool->lock (a BH lock) cannot be taken. */
+static bool nbpool_context_ok(const char *caller)
+{
+	if (unlikely(in_hardirq() || in_nmi() || irqs_disabled())) {
+		pr_err_ratelimited("%s: called from hardirq or with interrupts off\n", caller);
+		return false;
+	}
+	return true;
+}
+
+/**
+ * nbpool_packet_valid() - is @pkt a descriptor of its pool, held by the driver?
+ * @pkt: packet from a driver
+ * @caller: function name for the message
+ *
+ * Checks that need no lock; the held state is checked again under it.
+ *
+ * Return: true if @pkt may be used.
+ */
+bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller)
+{
+	struct nbpool *pool;
+
+	if (unlikely(!pkt)) {
+		pr_err_ratelimited("%s: NULL packet\n", caller);
+		return false;
+	}
+	pool = pkt->pool;
+	if (!nbpool_pool_valid(pool, caller))
+		return false;
+	if (unlikely((uintptr_t)pkt - (uintptr_t)pool->packets >=
+		     (uintptr_t)pool->packet_count * sizeof(*pkt) ||
+		     ((uintptr_t)pkt - (uintptr_t)pool->packets) % sizeof(*pkt))) {
+		pr_err_ratelimited("%s: packet %p is not a descriptor of pool %s\n",
+				   caller, pkt, pool->name);
+		WARN_ONCE(1, "nbpool: foreign packet\n");
+		return false;
+	}
+	return true;
+}
+
+static struct nbpool_packet *__nbpool_alloc(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt;
+	struct nbpool_page *p;
+	u32 buf_id;
+
+	lockdep_assert_held(&pool->lock);
+
+	if (unlikely(!pool->buffers_avail))
+		nbpool_reclaim(pool);
+	if (unlikely(!pool->buffers_avail || !pool->nr_free_pkts || pool->dying))
+		return NULL;
+
+	buf_id = nbpool_pop_buffer(pool);
+	p = nbpool_page_of(pool, buf_id);
+	p->held++;
+	pool->buffers_held++;
+
+	pkt = pool->free_pkts[--pool->nr_free_pkts];
+	pkt->buf = page_address(p->page) + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
+	pkt->buf_dma = p->dma + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
+	pkt->buf_id = buf_id;
+	pkt->offset = pool->headroom;
+	pkt->len = 0;
+	pkt->link_header_len = 0;
+	pkt->direction = NBPOOL_DIR_NONE;
+	pkt->flags = NBPOOL_PKT_HELD;
+	pkt->status = 0;
+	pkt->timestamp = 0;
+	pool->cnt.allocs++;
+	return pkt;
+}
+
+/* Hand a fresh buffer to the device: sync it unless nothing can be stale. */
+static void nbpool_sync_new(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	if (pool->dma_sync && nbpool_dma_receives(pool->dma_dir))
+		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end,
+					   pool->dma_dir);
+}
+
+static void nbpool_count_fail(struct nbpool *pool, unsigned int wanted)
+{
+	pool->cnt.alloc_fail++;
+	trace_nbpool_exhausted(pool->name, wanted, pool->buffers_avail, pool->nr_free_pkts);
+}
+
+/**
+ * nbpool_alloc() - take a packet with a free buffer from the pool
+ * @pool: the pool
+ * @gfp: allocation flags; nbpool never allocates memory here, so they only
+ *	document the caller's context (the call never sleeps)
+ *
+ * The packet's data offset is the pool's headroom, its length 0. In pools
+ * that can receive, the whole data area is synced for the device.
+ *
+ * Context: process or softirq context, any CPU; not hardirq and not with
+ * interrupts disabled. Never sleeps.
+ * Return: the packet, or NULL when every packet or every buffer is in use
+ * (counted as an exhaustion event) or on a bad call.
+ */
+struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp)
+{
+	struct nbpool_packet *pkt;
+
+	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
+		return NULL;
+
+	spin_lock_bh(&pool->lock);
+	pkt = __nbpool_alloc(pool);
+	if (unlikely(!pkt))
+		nbpool_count_fail(pool, 1);
+	spin_unlock_bh(&pool->lock);
+
+	if (pkt)
+		nbpool_sync_new(pool, pkt);
+	return pkt;
+}
+EXPORT_SYMBOL(nbpool_alloc);
+
+/**
+ * nbpool_alloc_bulk() - take up to @count packets in one call
+ * @pool: the pool
+ * @pkts: array that receives the packets
+ * @count: number wanted
+ * @gfp: as for nbpool_alloc()
+ *
+ * Partial success is normal: the first N entries of @pkts are filled.
+ *
+ * Context: as nbpool_alloc().
+ * Return: the number of packets allocated, 0 .. @count. Fewer than @count
+ * counts one exhaustion event.
+ */
+unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
+			       unsigned int count, gfp_t gfp)
+{
+	unsigned int n;
+
+	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
+		return 0;
+	if (unlikely(!pkts && count)) {
+		pr_err_ratelimited("%s: NULL array for %u packets\n", __func__, count);
+		return 0;
+	}
+
+	spin_lock_bh(&pool->lock);
+	for (n = 0; n < count; n++) {
+		pkts[n] = __nbpool_alloc(pool);
+		if (!pkts[n])
+			break;
+	}
+	if (unlikely(n < count))
+		nbpool_count_fail(pool, count - n);
+	spin_unlock_bh(&pool->lock);
+
+	for (count = 0; count < n; count++)
+		nbpool_sync_new(pool, pkts[count]);
+	return n;
+}
+EXPORT_SYMBOL(nbpool_alloc_bulk);
+
+/**
+ * nbpool_alloc_timeout() - take a packet, waiting for one to come back
+ * @pool: the pool
+ * @timeout: longest wait in jiffies (MAX_SCHEDULE_TIMEOUT for no limit)
+ *
+ * DriverKit's blocking allocation: waits until a packet is freed or a
+ * buffer comes back from the stack, the timeout passes or a signal
+ * arrives.
+ *
+ * Context: process context; sleeps.
+ * Return: the packet; ERR_PTR(-ETIMEDOUT) when the time ran out;
+ * ERR_PTR(-ERESTARTSYS) when a signal arrived; ERR_PTR(-EINVAL) on a bad
+ * call.
+ */
+struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout)
+{
+	/* Buffers lent to the stack come back without a wakeup: poll for them. */
+	const long poll = max_t(long, 1, msecs_to_jiffies(10));
+	struct nbpool_packet *pkt = NULL;
+
+	might_sleep();
+	if (!nbpool_pool_valid(pool, __func__))
+		return ERR_PTR(-EINVAL);
+
+	for (;;) {
+		long left;
+
+		spin_lock_bh(&pool->lock);
+		pkt = __nbpool_alloc(pool);
+		spin_unlock_bh(&pool->lock);
+		if (pkt)
+			break;
+		if (timeout <= 0)
+			return ERR_PTR(-ETIMEDOUT);
+		left = wait_event_interruptible_timeout(pool->waitq,
+							READ_ONCE(pool->nr_free_pkts) &&
+							READ_ONCE(pool->buffers_avail),
+							min(timeout, poll));
+		if (left < 0)
+			return ERR_PTR(-ERESTARTSYS);
+		if (timeout != MAX_SCHEDULE_TIMEOUT)
+			timeout -= min(timeout, poll) - left;
+	}
+	nbpool_sync_new(pool, pkt);
+	return pkt;
+}
+EXPORT_SYMBOL(nbpool_alloc_timeout);
+
+/* Give a held packet's buffer and descriptor back. Returns false if refused. */
+static bool __nbpool_free(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	struct nbpool_page *p;
+
+	lockdep_assert_held(&pool->lock);
+
+	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD))) {
+		pool->cnt.bad_calls++;
+		pr_err_ratelimited("nbpool_free: pool %s: packet %u is not allocated (double free?)\n",
+				   pool->name, pkt->index);
+		WARN_ONCE(1, "nbpool: double free\n");
+		return false;
+	}
+	pkt->flags = 0;
+	p = nbpool_page_of(pool, pkt->buf_id);
+	p->held--;
+	pool->buffers_held--;
+	nbpool_push_buffer(pool, pkt->buf_id);
+	if (!p->held && p->lent)
+		nbpool_page_release(pool, p);
+	pool->free_pkts[pool->nr_free_pkts++] = pkt;
+	pool->cnt.frees++;
+	return true;
+}
+
+static void nbpool_after_free(struct nbpool *pool, bool dying)
+{
+	if (unlikely(dying))
+		mod_delayed_work(system_wq, &nbpool_zombie_work, 0);
+	else if (wq_has_sleeper(&pool->waitq))
+		wake_up(&pool->waitq);
+}
+
+/**
+ * nbpool_free() - give a packet and its buffer back to the pool
+ * @pkt: a packet from nbpool_alloc() and friends, still held by the driver
+ *
+ * Also valid after nbpool_destroy() for packets the driver still held.
+ * A double free or a descriptor that is not the pool's is refused with a
+ * warning and counted in bad_calls; the pool's accounting is unchanged.
+ *
+ * Context: process or softirq context, any CPU; not hardirq and not with
+ * interrupts disabled. Never sleeps.
+ */
+void nbpool_free(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool;
+	bool dying;
+
+	if (!nbpool_packet_valid(pkt, __func__) || !nbpool_context_ok(__func__))
+		return;
+	pool = pkt->pool;
+
+	spin_lock_bh(&pool->lock);
+	__nbpool_free(pool, pkt);
+	dying = pool->dying;
+	spin_unlock_bh(&pool->lock);
+	nbpool_after_free(pool, dying);
+}
+EXPORT_SYMBOL(nbpool_free);
+
+/**
+ * nbpool_free_bulk() - give back @count packets
+ * @pkts: the packets; they may belong to different pools
+ * @count: number of entries in @pkts
+ *
+ * Every valid entry is freed even if others are refused (see nbpool_free()).
+ *
+ * Context: as nbpool_free().
+ */
+void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
+{
+	unsigned int i = 0;
+
+	if (!nbpool_context_ok(__func__))
+		return;
+
+	while (i < count) {
+		struct nbpool *pool;
+		bool dying;
+
+		if (!nbpool_packet_valid(pkts[i], __func__)) {
+			i++;
+			continue;
+		}
+		/* One lock round per run of packets from the same pool. */
+		pool = pkts[i]->pool;
+		spin_lock_bh(&pool->lock);
+		do {
+			__nbpool_free(pool, pkts[i]);
+			i++;
+		} while (i < count && pkts[i] && pkts[i]->pool == pool &&
+			 nbpool_packet_valid(pkts[i], __func__));
+		dying = pool->dying;
+		spin_unlock_bh(&pool->lock);
+		nbpool_after_free(pool, dying);
+	}
+}
+EXPORT_SYMBOL(nbpool_free_bulk);
+
+/**
+ * nbpool_lend() - hand a held packet's buffer to the stack in an skb
+ * @pkt: the packet; its descriptor is freed, its buffer stays with the skb
+ *
+ * For nbpool_packet_to_skb(): the skb, marked for recycling, holds one
+ * page_pool reference on the buffer's page.
+ */
+void nbpool_lend(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool = pkt->pool;
+	struct nbpool_page *p = nbpool_page_of(pool, pkt->buf_id);
+
+	spin_lock_bh(&pool->lock);
+	nbpool_pp_get(p->page);
+	p->lent |= BIT(nbpool_slot_of(pool, pkt->buf_id));
+	p->held--;
+	pool->buffers_held--;
+	if (!p->held)
+		nbpool_page_release(pool, p);
+	pkt->flags = 0;
+	pool->free_pkts[pool->nr_free_pkts++] = pkt;
+	pool->cnt.lent++;
+	spin_unlock_bh(&pool->lock);
+}
+
+void nbpool_count_rx_copy(struct nbpool *pool)
+{
+	spin_lock_bh(&pool->lock);
+	pool->cnt.rx_copies++;
+	spin_unlock_bh(&pool->lock);
+	trace_nbpool_rx_copy(pool->name, READ_ONCE(pool->buffers_avail),
+			     pool->rx_copy_watermark);
+}
+
+void nbpool_count_tx_copy(struct nbpool *pool)
+{
+	spin_lock_bh(&pool->lock);
+	pool->cnt.tx_copies++;
+	spin_unlock_bh(&pool->lock);
+}
+
+/* Free buffers, for the copy-under-pressure decision: a racy read is fine. */
+unsigned int nbpool_buffers_free(struct nbpool *pool)
+{
+	return READ_ONCE(pool->buffers_avail);
+}
+
+/**
+ * nbpool_buffer_count() - how many buffers the pool owns
+ * @pool: the pool
+ *
+ * Context: any.
+ * Return: buffer_count as created.
+ */
+unsigned int nbpool_buffer_count(const struct nbpool *pool)
+{
+	return pool->buffer_count;
+}
+EXPORT_SYMBOL(nbpool_buffer_count);
+
+/**
+ * nbpool_packet_count() - how many packet descriptors the pool has
+ * @pool: the pool
+ *
+ * Context: any.
+ * Return: packet_count as created.
+ */
+unsigned int nbpool_packet_count(const struct nbpool *pool)
+{
+	return pool->packet_count;
+}
+EXPORT_SYMBOL(nbpool_packet_count);
+
+/**
+ * nbpool_buffer_size() - bytes between the starts of two buffers
+ * @pool: the pool
+ *
+ * Context: any.
+ * Return: buffer_size as created, rounded up to a multiple of the cache
+ * line size.
+ */
+unsigned int nbpool_buffer_size(const struct nbpool *pool)
+{
+	return pool->buffer_size;
+}
+EXPORT_SYMBOL(nbpool_buffer_size);
+
+/**
+ * nbpool_get_stats() - snapshot of a pool's counters
+ * @pool: the pool
+ * @stats: filled in
+ *
+ * Takes back pages the stack has returned first, so the figures are exact
+ * at the time of the call.
+ *
+ * Context: process or softirq context.
+ */
+void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
+{
+	memset(stats, 0, sizeof(*stats));
+	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
+		return;
+
+	spin_lock_bh(&pool->lock);
+	nbpool_reclaim(pool);
+	stats->allocs = pool->cnt.allocs;
+	stats->frees = pool->cnt.frees;
+	stats->alloc_fail = pool->cnt.alloc_fail;
+	stats->lent = pool->cnt.lent;
+	stats->rx_copies = pool->cnt.rx_copies;
+	stats->tx_copies = pool->cnt.tx_copies;
+	stats->recycled = pool->cnt.recycled;
+	stats->bad_calls = pool->cnt.bad_calls;
+	stats->pages_lost = nbpool_pages_lost(pool);
+	stats->buffers = pool->buffer_count;
+	stats->buffers_free = pool->buffers_avail;
+	stats->buffers_driver = pool->buffers_held;
+	stats->buffers_stack = pool->buffer_count - pool->buffers_avail - pool->buffers_held;
+	stats->packets_free = pool->nr_free_pkts;
+	spin_unlock_bh(&pool->lock);
+}
+EXPORT_SYMBOL(nbpool_get_stats);
+
+static const char nbpool_stat_names[][ETH_GSTRING_LEN] = {
+	"nbpool_allocs", "nbpool_frees", "nbpool_alloc_fail", "nbpool_lent",
+	"nbpool_rx_copies", "nbpool_tx_copies", "nbpool_recycled",
+	"nbpool_pages_lost", "nbpool_bad_calls", "nbpool_buffers",
+	"nbpool_buffers_free", "nbpool_buffers_driver", "nbpool_buffers_stack",
+	"nbpool_packets_free",
+};
+
+static_assert(ARRAY_SIZE(nbpool_stat_names) == sizeof(struct nbpool_stats) / sizeof(u64));
+
+/**
+ * nbpool_ethtool_stats_count() - number of values nbpool adds to ethtool -S
+ *
+ * Context: any.
+ * Return: the number of strings and values the two calls below write.
+ */
+int nbpool_ethtool_stats_count(void)
+{
+	return ARRAY_SIZE(nbpool_stat_names);
+}
+EXPORT_SYMBOL(nbpool_ethtool_stats_count);
+
+/**
+ * nbpool_ethtool_stats_strings() - write the stat names for ethtool -S
+ * @data: room for nbpool_ethtool_stats_count() * ETH_GSTRING_LEN bytes
+ *
+ * Context: any.
+ */
+void nbpool_ethtool_stats_strings(u8 *data)
+{
+	memcpy(data, nbpool_stat_names, sizeof(nbpool_stat_names));
+}
+EXPORT_SYMBOL(nbpool_ethtool_stats_strings);
+
+/**
+ * nbpool_ethtool_stats() - write the stat values for ethtool -S
+ * @pool: the pool
+ * @data: room for nbpool_ethtool_stats_count() values, in the order of
+ *	nbpool_ethtool_stats_strings()
+ *
+ * Context: process or softirq context.
+ */
+void nbpool_ethtool_stats(struct nbpool *pool, u64 *data)
+{
+	struct nbpool_stats st;
+
+	nbpool_get_stats(pool, &st);
+	memcpy(data, &st, sizeof(st));
+}
+EXPORT_SYMBOL(nbpool_ethtool_stats);
+
+/**
+ * nbpool_memory_sgt() - one table describing all of the pool's memory
+ * @pool: the pool
+ *
+ * DriverKit's CopyMemoryDescriptor: for devices that register the whole
+ * buffer region once. One entry per page, with the CPU page and the DMA
+ * address the pool mapped it at; buffer n lies at byte offset
+ * (n % bufs_per_page) * nbpool_buffer_size() of entry n / bufs_per_page.
+ * The table belongs to the pool: do not map, unmap or free it.
+ *
+ * Context: process context; may sleep (the first call builds the table).
+ * Return: the table, or ERR_PTR(-ENOMEM) / ERR_PTR(-EINVAL).
+ */
+struct sg_table *nbpool_memory_sgt(struct nbpool *pool)
+{
+	struct scatterlist *sg;
+	struct sg_table *sgt;
+	unsigned int i;
+
+	might_sleep();
+	if (!nbpool_pool_valid(pool, __func__))
+		return ERR_PTR(-EINVAL);
+	if (pool->sgt)
+		return pool->sgt;
+
+	sgt = kzalloc(sizeof(*sgt), GFP_KERNEL);
+	if (!sgt)
+		return ERR_PTR(-ENOMEM);
+	if (sg_alloc_table(sgt, pool->nr_pages, GFP_KERNEL)) {
+		kfree(sgt);
+		return ERR_PTR(-ENOMEM);
+	}
+	for_each_sgtable_sg(sgt, sg, i) {
+		sg_set_page(sg, pool->pages[i].page, PAGE_SIZE << pool->order, 0);
+		sg_dma_address(sg) = pool->pages[i].dma;
+		sg_dma_len(sg) = PAGE_SIZE << pool->order;
+	}
+	sgt->nents = sgt->orig_nents;
+	if (cmpxchg(&pool->sgt, NULL, sgt)) {
+		sg_free_table(sgt);
+		kfree(sgt);
+	}
+	return pool->sgt;
+}
+EXPORT_SYMBOL(nbpool_memory_sgt);
+
+#define nbpool_bad_param(name, field, fmt, ...) \
+	pr_err_ratelimited("nbpool_create(%s): invalid " #field " " fmt "\n", name, ##__VA_ARGS__)
+
+static int nbpool_check_params(const struct nbpool_params *pp, const char *name)
+{
+	unsigned int size = pp->buffer_size ?: NBPOOL_DEFAULT_BUFFER_SIZE;
+	unsigned int tail = nbpool_dma_receives(pp->dma_dir) ? nbpool_skb_tailroom() : 0;
+
+	if (!pp->dev) {
+		nbpool_bad_param(name, dev, "NULL: a DMA device is required");
+		return -EINVAL;
+	}
+	if (!pp->packet_count) {
+		nbpool_bad_param(name, packet_count, "0: must be at least 1");
+		return -EINVAL;
+	}
+	if (!pp->buffer_count || pp->buffer_count > NBPOOL_MAX_BUFFERS) {
+		nbpool_bad_param(name, buffer_count, "%u: must be 1..%u",
+				 pp->buffer_count, NBPOOL_MAX_BUFFERS);
+		return -EINVAL;
+	}
+	if (pp->buffer_count < pp->packet_count) {
+		nbpool_bad_param(name, buffer_count, "%u: smaller than packet_count %u",
+				 pp->buffer_count, pp->packet_count);
+		return -EINVAL;
+	}
+	if (size < NBPOOL_MIN_BUFFER_SIZE || size > NBPOOL_MAX_BUFFER_SIZE) {
+		nbpool_bad_param(name, buffer_size, "%u: must be %u..%u",
+				 size, NBPOOL_MIN_BUFFER_SIZE, NBPOOL_MAX_BUFFER_SIZE);
+		return -EINVAL;
+	}
+	if (pp->headroom >= size || size - pp->headroom <= tail) {
+		nbpool_bad_param(name, buffer_size, "%u: no room for data after headroom %u and skb tailroom %u",
+				 size, pp->headroom, tail);
+		return -EINVAL;
+	}
+	if (!valid_dma_direction(pp->dma_dir)) {
+		nbpool_bad_param(name, dma_dir, "%d", pp->dma_dir);
+		return -EINVAL;
+	}
+	if (pp->nid != NUMA_NO_NODE && (pp->nid < 0 || pp->nid >= MAX_NUMNODES ||
+					!node_online(pp->nid))) {
+		nbpool_bad_param(name, nid, "%d: not an online node", pp->nid);
+		return -EINVAL;
+	}
+	if (pp->flags & ~NBPOOL_F_ALL) {
+		nbpool_bad_param(name, flags, "%#x: unknown bits %#x", pp->flags,
+				 pp->flags & ~NBPOOL_F_ALL);
+		return -EINVAL;
+	}
+	if (pp->rx_copy_watermark > pp->buffer_count) {
+		nbpool_bad_param(name, rx_copy_watermark, "%u: above buffer_count %u",
+				 pp->rx_copy_watermark, pp->buffer_count);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* Page order and buffers per page: buffers never straddle pages. */
+static int nbpool_geometry(struct nbpool *pool)
+{
+	unsigned int order = get_order(pool->buffer_size);
+
+	for (; order <= NBPOOL_MAX_ORDER; order++) {
+		unsigned int bpp = min_t(unsigned long, (PAGE_SIZE << order) / pool->buffer_size,
+					 BITS_PER_LONG);
+
+		if (DIV_ROUND_UP(pool->buffer_count, bpp) <= NBPOOL_MAX_PAGES) {
+			pool->order = order;
+			pool->bufs_per_page = bpp;
+			pool->nr_pages = DIV_ROUND_UP(pool->buffer_count, bpp);
+			return 0;
+		}
+	}
+	nbpool_bad_param(pool->name, buffer_count, "%u: too many buffers of %u bytes",
+			 pool->buffer_count, pool->buffer_size);
+	return -EINVAL;
+}
+
+/* Unmap every page; the device must not touch the pool's memory again. */
+static void nbpool_unmap_pages(struct nbpool *pool, unsigned int nr)
+{
+	unsigned int i;
+
+	for (i = 0; i < nr; i++) {
+		if (!pool->pages[i].dma)
+			continue;
+		dma_unmap_page_attrs(pool->dev, pool->pages[i].dma, PAGE_SIZE << pool->order,
+				     pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
+		pool->pages[i].dma = 0;
+	}
+}
+
+/* Final teardown: every page is home (or lost) and no packet is held. */
+static void nbpool_free_pool(struct nbpool *pool)
+{
+	unsigned int i;
+
+	nbpool_debugfs_remove(pool);
+	if (pool->pp) {
+		nbpool_unmap_pages(pool, pool->nr_pages);
+		for (i = 0; i < pool->nr_pages; i++)
+			if (pool->pages[i].page && !pool->pages[i].away)
+				page_pool_put_full_page(pool->pp, pool->pages[i].page, false);
+		page_pool_destroy(pool->pp);
+	}
+	if (pool->sgt) {
+		sg_free_table(pool->sgt);
+		kfree(pool->sgt);
+	}
+	xa_destroy(&pool->page_of_pfn);
+	kvfree(pool->free_pkts);
+	kvfree(pool->free_bufs);
+	kvfree(pool->packets);
+	kvfree(pool->pages);
+	pool->magic = 0;
+	kfree(pool);
+}
+
+static int nbpool_fill(struct nbpool *pool)
+{
+	unsigned int i;
+
+	for (i = 0; i < pool->nr_pages; i++) {
+		struct nbpool_page *p = &pool->pages[i];
+		int err;
+
+		p->page = page_pool_alloc_pages(pool->pp, GFP_KERNEL | __GFP_NOWARN);
+		if (!p->page)
+			return -ENOMEM;
+		nbpool_pp_set_refs(p->page, 1);
+		p->dma = dma_map_page_attrs(pool->dev, p->page, 0, PAGE_SIZE << pool->order,
+					    pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
+		if (dma_mapping_error(pool->dev, p->dma)) {
+			p->dma = 0;
+			return -ENOMEM;
+		}
+		err = xa_err(xa_store(&pool->page_of_pfn, page_to_pfn(p->page),
+				      xa_mk_value(i), GFP_KERNEL));
+		if (err)
+			return err;
+	}
+	/* Order-0 refills come in bulk: give back what was allocated beyond nr_pages. */
+	while (pool->pp->alloc.count)
+		nbpool_pp_discard(pool->pp, page_pool_alloc_pages(pool->pp, GFP_KERNEL));
+	pool->released_at_create = atomic_read(&pool->pp->pages_state_release_cnt);
+
+	/* Buffer 0 on top of the stack, so a fresh pool hands out 0, 1, 2... */
+	for (i = pool->buffer_count; i-- > 0;)
+		nbpool_push_buffer(pool, i);
+	for (i = pool->packet_count; i-- > 0;) {
+		pool->packets[i].pool = pool;
+		pool->packets[i].index = i;
+		pool->packets[i].data_end = pool->data_end;
+		pool->free_pkts[pool->nr_free_pkts++] = &pool->packets[i];
+	}
+	pool->dma_sync = dma_need_sync(pool->dev, pool->pages[0].dma);
+	return 0;
+}
+
+/**
+ * nbpool_create() - create a pool and allocate and map all of its buffers
+ * @params: what to build; see &struct nbpool_params. Not referenced after
+ *	the call.
+ *
+ * Allocates buffer_count buffers and packet_count descriptors on the
+ * requested node and maps every buffer for DMA to @params->dev before it
+ * returns. Each invalid parameter is refused with one message naming it.
+ *
+ * Context: process context; sleeps.
+ * Return: the pool, ERR_PTR(-EINVAL) for invalid parameters or
+ * ERR_PTR(-ENOMEM) when memory or DMA mappings ran out.
+ */
+struct nbpool *nbpool_create(const struct nbpool_params *params)
+{
+	struct page_pool_params ppp = {};
+	const char *name;
+	struct nbpool *pool;
+	int nid, err;
+
+	might_sleep();
+	if (!params) {
+		pr_err_ratelimited("%s: NULL params\n", __func__);
+		return ERR_PTR(-EINVAL);
+	}
+	name = params->name ?: (params->dev ? dev_name(params->dev) : "?");
+	err = nbpool_check_params(params, name);
+	if (err)
+		return ERR_PTR(err);
+
+	nid = params->nid;
+	if (nid == NUMA_NO_NODE)
+		nid = dev_to_node(params->dev);
+	if (nid == NUMA_NO_NODE)
+		nid = numa_mem_id();
+
+	pool = kzalloc_node(sizeof(*pool), GFP_KERNEL, nid);
+	if (!pool)
+		return ERR_PTR(-ENOMEM);
+	pool->magic = NBPOOL_MAGIC;
+	strscpy(pool->name, name, sizeof(pool->name));
+	pool->dev = params->dev;
+	pool->netdev = params->netdev;
+	pool->napi = params->napi;
+	pool->packet_count = params->packet_count;
+	pool->buffer_count = params->buffer_count;
+	pool->buffer_size = ALIGN(params->buffer_size ?: NBPOOL_DEFAULT_BUFFER_SIZE,
+				  SMP_CACHE_BYTES);
+	pool->headroom = params->headroom;
+	pool->data_end = pool->buffer_size -
+			 (nbpool_dma_receives(params->dma_dir) ? nbpool_skb_tailroom() : 0);
+	pool->dma_dir = params->dma_dir;
+	pool->nid = nid;
+	pool->rx_copy_watermark = params->rx_copy_watermark ?: params->buffer_count / 8;
+	spin_lock_init(&pool->lock);
+	init_waitqueue_head(&pool->waitq);
+	xa_init(&pool->page_of_pfn);
+	INIT_LIST_HEAD(&pool->zombie_node);
+
+	err = nbpool_geometry(pool);
+	if (err)
+		goto fail;
+
+	err = -ENOMEM;
+	pool->pages = kvzalloc_node(array_size(pool->nr_pages, sizeof(*pool->pages)), GFP_KERNEL, nid);
+	pool->packets = kvzalloc_node(array_size(pool->packet_count, sizeof(*pool->packets)),
+				      GFP_KERNEL, nid);
+					pool->free_bufs = kvmalloc_node(array_size(pool->buffer_count, sizeof(*pool->free_bufs)),
+					      GFP_KERNEL, nid);
+					pool->free_pkts = kvmalloc_node(array_size(pool->packet_count, sizeof(*pool->free_pkts)),
+					      GFP_KERNEL, nid);
+	if (!pool->pages || !pool->packets || !pool->free_bufs || !pool->free_pkts)
+		goto fail;
+
+	/* We map pages ourselves so that nbpool_destroy() can unmap pages
+	 * still in the stack on every kernel (6.1's page_pool cannot).
+	 */
+	ppp.order = pool->order;
+	ppp.pool_size = pool->nr_pages;
+	ppp.nid = nid;
+	ppp.dev = pool->dev;
+	ppp.dma_dir = pool->dma_dir;
+	ppp.flags = NBPOOL_PP_FLAGS;
+	pool->pp = page_pool_create(&ppp);
+	if (IS_ERR(pool->pp)) {
+		err = PTR_ERR(pool->pp);
+		pool->pp = NULL;
+		goto fail;
+	}
+
+	err = nbpool_fill(pool);
+	if (err)
+		goto fail;
+
+	nbpool_debugfs_add(pool);
+	trace_nbpool_create(pool->name, pool->buffer_count, pool->packet_count,
+			    pool->buffer_size, pool->nr_pages, pool->order);
+	return pool;
+
+fail:
+	nbpool_free_pool(pool);
+	return ERR_PTR(err);
+}
+EXPORT_SYMBOL(nbpool_create);
+
+/* Called with pool->lock held: is nothing of the pool out any more? */
+static bool nbpool_all_back(struct nbpool *pool)
+{
+	nbpool_reclaim(pool);
+	return !pool->buffers_held && pool->pages_away <= nbpool_pages_lost(pool);
+}
+
+static void nbpool_report_out(struct nbpool *pool, const char *when)
+{
+	pr_warn("nbpool %s: %s with %u of %u buffers not back (%u held by the driver, %u pages in the stack)\n",
+		pool->name, when, pool->buffer_count - READ_ONCE(pool->buffers_avail),
+		pool->buffer_count, READ_ONCE(pool->buffers_held), READ_ONCE(pool->pages_away));
+}
+
+/*
+ * Destroyed pools whose buffers are still out. The module stays pinned
+ * until every one is back, so nothing can call into freed code.
+ */
+static void nbpool_zombie_work_fn(struct work_struct *work)
+{
+	struct nbpool *pool, *tmp;
+	LIST_HEAD(done);
+	bool more;
+
+	spin_lock(&nbpool_zombies_lock);
+	list_for_each_entry_safe(pool, tmp, &nbpool_zombies, zombie_node) {
+		bool back;
+
+		spin_lock_bh(&pool->lock);
+		back = nbpool_all_back(pool);
+		spin_unlock_bh(&pool->lock);
+		if (back)
+			list_move(&pool->zombie_node, &done);
+		else if (time_after(jiffies, pool->reported + NBPOOL_ZOMBIE_REPORT)) {
+			pool->reported = jiffies;
+			nbpool_report_out(pool, "still not freed");
+		}
+	}
+	more = !list_empty(&nbpool_zombies);
+	spin_unlock(&nbpool_zombies_lock);
+
+	list_for_each_entry_safe(pool, tmp, &done, zombie_node) {
+		pr_info("nbpool %s: every buffer is back; pool freed\n", pool->name);
+		trace_nbpool_destroy(pool->name, 0);
+		nbpool_free_pool(pool);
+		module_put(THIS_MODULE);
+	}
+	if (more)
+		queue_delayed_work(system_wq, &nbpool_zombie_work, NBPOOL_ZOMBIE_POLL);
+}
+
+/**
+ * nbpool_destroy() - tear a pool down
+ * @pool: the pool, or NULL (a no-op)
+ *
+ * The device must have stopped using the pool's buffers. When this returns
+ * no buffer is mapped for DMA any more. Packets the driver still holds may
+ * still be freed with nbpool_free(); buffers inside skbs come back when the
+ * stack frees them. Until then the pool is reported by name with what is
+ * still out, and the module cannot be unloaded; the memory is freed when
+ * the last holder lets go.
+ *
+ * Context: process context; sleeps.
+ */
+void nbpool_destroy(struct nbpool *pool)
+{
+	bool back;
+
+	might_sleep();
+	if (!pool)
+		return;
+	if (!nbpool_pool_valid(pool, __func__))
+		return;
+
+	spin_lock_bh(&pool->lock);
+	if (pool->dying) {
+		spin_unlock_bh(&pool->lock);
+		pr_err_ratelimited("%s: pool %s destroyed twice\n", __func__, pool->name);
+		return;
+	}
+	pool->dying = true;
+	back = nbpool_all_back(pool);
+	spin_unlock_bh(&pool->lock);
+
+	if (back) {
+		trace_nbpool_destroy(pool->name, 0);
+		nbpool_free_pool(pool);
+		return;
+	}
+
+	nbpool_unmap_pages(pool, pool->nr_pages);
+	pool->reported = jiffies;
+	nbpool_report_out(pool, "destroyed");
+	trace_nbpool_destroy(pool->name, pool->buffer_count - pool->buffers_avail);
+	__module_get(THIS_MODULE);
+	spin_lock(&nbpool_zombies_lock);
+	list_add_tail(&pool->zombie_node, &nbpool_zombies);
+	spin_unlock(&nbpool_zombies_lock);
+	mod_delayed_work(system_wq, &nbpool_zombie_work, NBPOOL_ZOMBIE_POLL);
+}
+EXPORT_SYMBOL(nbpool_destroy);
+
+static int __init nbpool_init(void)
+{
+	nbpool_debugfs_init();
+	return 0;
+}
+
+static void __exit nbpool_exit(void)
+{
+	/* No zombie can be left: each one holds a module reference. */
+	cancel_delayed_work_sync(&nbpool_zombie_work);
+	nbpool_debugfs_exit();
+}
+
+module_init(nbpool_init);
+module_exit(nbpool_exit);
+MODULE_DESCRIPTION("Fixed-size, pre-mapped packet buffer pools for NIC drivers");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,233 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nbpool: packet data bounds, DMA syncs and skb conversion.
+ *
+ * Who syncs what (on devices where syncs are not no-ops):
+ * - nbpool_alloc() syncs the whole data area for the device in pools that
+ *   receive, so the device may write anywhere in it.
+ * - RX: the driver sets the length, then nbpool_packet_sync_for_cpu()
+ *   before reading the data; nbpool_packet_to_skb() does it if the driver
+ *   did not.
+ * - TX: nbpool_packet_from_skb() syncs the copied bytes for the device; a
+ *   driver that writes a buffer itself calls nbpool_packet_sync_for_device().
+ */
+#define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
+
+#include <linux/skbuff.h>
+#include <linux/dma-mapping.h>
+#include <linux/netdevice.h>
+#include "nbpool_internal.h"
+
+/* A driver-owned packet? Unlocked: the driver owns it, nobody else writes it. */
+static bool nbpool_packet_held(const struct nbpool_packet *pkt, const char *caller)
+{
+	if (!nbpool_packet_valid(pkt, caller))
+		return false;
+	if (unlikely(!(READ_ONCE(pkt->flags) & NBPOOL_PKT_HELD))) {
+		pr_err_ratelimited("%s: pool %s: packet %u is not allocated\n",
+				   caller, pkt->pool->name, pkt->index);
+		return false;
+	}
+	return true;
+}
+
+static int nbpool_bad_bounds(struct nbpool_packet *pkt, const char *caller,
+			     unsigned int offset, unsigned int len)
+{
+	pr_err_ratelimited("%s: pool %s: packet %u: offset %u + length %u exceeds the %u-byte data area\n",
+			   caller, pkt->pool->name, pkt->index, offset, len, pkt->data_end);
+	WARN_ONCE(1, "nbpool: packet bounds\n");
+	return -EINVAL;
+}
+
+/**
+ * nbpool_packet_set_len() - set the number of data bytes
+ * @pkt: a packet held by the caller
+ * @len: new length; offset + @len must stay within the data area
+ *
+ * Context: any except hardirq; the caller owns the packet.
+ * Return: 0, or -EINVAL (with a warning, nothing changed) when @len does
+ * not fit or @pkt is not a held packet.
+ */
+int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len)
+{
+	if (!nbpool_packet_held(pkt, __func__))
+		return -EINVAL;
+	if (unlikely(len > pkt->data_end - pkt->offset))
+		return nbpool_bad_bounds(pkt, __func__, pkt->offset, len);
+	pkt->len = len;
+	return 0;
+}
+EXPORT_SYMBOL(nbpool_packet_set_len);
+
+/**
+ * nbpool_packet_set_offset() - move the start of the data within the buffer
+ * @pkt: a packet held by the caller
+ * @offset: new data offset from the buffer start; @offset + the current
+ *	length must stay within the data area
+ *
+ * Context: any except hardirq; the caller owns the packet.
+ * Return: 0, or -EINVAL (with a warning, nothing changed) when it does not
+ * fit or @pkt is not a held packet.
+ */
+int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset)
+{
+	if (!nbpool_packet_held(pkt, __func__))
+		return -EINVAL;
+	if (unlikely(offset > pkt->data_end || pkt->len > pkt->data_end - offset))
+		return nbpool_bad_bounds(pkt, __func__, offset, pkt->len);
+	pkt->offset = offset;
+	return 0;
+}
+EXPORT_SYMBOL(nbpool_packet_set_offset);
+
+/**
+ * nbpool_packet_sync_for_cpu() - make received data visible to the CPU
+ * @pkt: a packet held by the caller, its length set to what the device wrote
+ *
+ * Syncs exactly [offset, offset + len). Call after the device completed the
+ * packet and before reading its data.
+ *
+ * Context: any except hardirq; the caller owns the packet.
+ */
+void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool = pkt->pool;
+
+	if (pool->dma_sync && pkt->len)
+		dma_sync_single_range_for_cpu(pool->dev, pkt->buf_dma, pkt->offset,
+					      pkt->len, pool->dma_dir);
+	pkt->flags |= NBPOOL_PKT_CPU_SYNCED;
+}
+EXPORT_SYMBOL(nbpool_packet_sync_for_cpu);
+
+/**
+ * nbpool_packet_sync_for_device() - hand data the CPU wrote to the device
+ * @pkt: a packet held by the caller
+ *
+ * Syncs exactly [offset, offset + len). Call after writing the data and
+ * before posting the packet to the device.
+ *
+ * Context: any except hardirq; the caller owns the packet.
+ */
+void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool = pkt->pool;
+
+	if (pool->dma_sync && pkt->len)
+		dma_sync_single_range_for_device(pool->dev, pkt->buf_dma, pkt->offset,
+						 pkt->len, pool->dma_dir);
+}
+EXPORT_SYMBOL(nbpool_packet_sync_for_device);
+
+static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool = pkt->pool;
+	struct sk_buff *skb;
+
+	if (pool->napi && in_softirq())
+		skb = napi_alloc_skb(pool->napi, pkt->len);
+	else
+		skb = __netdev_alloc_skb(pool->netdev, pkt->len, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_put_data(skb, nbpool_packet_data(pkt), pkt->len);
+	nbpool_count_rx_copy(pool);
+	nbpool_free(pkt);
+	return skb;
+}
+
+/**
+ * nbpool_packet_to_skb() - turn a received packet into an skb
+ * @pkt: a packet held by the caller, its length set
+ *
+ * Normally builds the skb on the packet's buffer without copying: the skb
+ * data starts at the packet's offset (the headroom is the skb's headroom),
+ * the skb is marked for page_pool recycling and the buffer returns to the
+ * pool when the stack frees the skb. When fewer buffers than the pool's
+ * rx_copy_watermark are free, the data is copied into a new skb and the
+ * buffer goes back at once, so the RX ring cannot starve while the stack
+ * holds buffers. Either way the descriptor is released: @pkt must not be
+ * used again. Syncs the data for the CPU unless the driver did.
+ *
+ * Context: softirq (the pool's NAPI poll) or process context; not hardirq.
+ * Return: the skb; NULL if no skb could be allocated, in which case the
+ * driver still owns @pkt (to reuse or free it) or if @pkt is not a held
+ * packet of a pool that receives.
+ */
+struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool;
+	struct sk_buff *skb;
+
+	if (!nbpool_packet_held(pkt, __func__))
+		return NULL;
+	pool = pkt->pool;
+	if (unlikely(pool->dma_dir == DMA_TO_DEVICE)) {
+		pr_err_ratelimited("%s: pool %s is a DMA_TO_DEVICE pool\n", __func__, pool->name);
+		return NULL;
+	}
+	if (!(pkt->flags & NBPOOL_PKT_CPU_SYNCED))
+		nbpool_packet_sync_for_cpu(pkt);
+
+	if (nbpool_buffers_free(pool) < pool->rx_copy_watermark)
+		return nbpool_copy_to_skb(pkt);
+
+	if (in_softirq())
+		skb = napi_build_skb(pkt->buf, pool->buffer_size);
+	else
+		skb = build_skb(pkt->buf, pool->buffer_size);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, pkt->offset);
+	__skb_put(skb, pkt->len);
+	skb_mark_for_recycle(skb);
+	nbpool_lend(pkt);
+	return skb;
+}
+EXPORT_SYMBOL(nbpool_packet_to_skb);
+
+/**
+ * nbpool_packet_from_skb() - copy an skb to transmit into a pool buffer
+ * @pool: the TX (or bidirectional) pool
+ * @skb: the skb; linear data and page fragments are copied. Not consumed:
+ *	the caller frees it when it likes (typically at once).
+ * @gfp: as for nbpool_alloc()
+ *
+ * The packet starts at the pool's headroom, holds skb->len bytes and is
+ * synced for the device, ready to post at nbpool_packet_dma_addr(). The
+ * driver never maps skb memory for DMA.
+ *
+ * Context: softirq or process context (ndo_start_xmit); not hardirq.
+ * Return: the packet; ERR_PTR(-ENOBUFS) when the pool is exhausted (the
+ * driver should stop its queue), ERR_PTR(-EMSGSIZE) when the skb is larger
+ * than a buffer's data area, ERR_PTR(-EINVAL) on a bad call.
+ */
+struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
+					     struct sk_buff *skb, gfp_t gfp)
+{
+	struct nbpool_packet *pkt;
+
+	if (unlikely(!skb || !pool || pool->magic != NBPOOL_MAGIC)) {
+		pr_err_ratelimited("%s: invalid pool %p or skb %p\n", __func__, pool, skb);
+		return ERR_PTR(-EINVAL);
+	}
+	if (unlikely(skb->len > pool->data_end - pool->headroom)) {
+		pr_err_ratelimited("%s: pool %s: skb of %u bytes exceeds the %u-byte data area\n",
+				   __func__, pool->name, skb->len,
+				   pool->data_end - pool->headroom);
+		return ERR_PTR(-EMSGSIZE);
+	}
+	pkt = nbpool_alloc(pool, gfp);
+	if (!pkt)
+		return ERR_PTR(-ENOBUFS);
+
+	/* Cannot fail: 0 + skb->len is within the skb. */
+	skb_copy_bits(skb, 0, nbpool_packet_data(pkt), skb->len);
+	pkt->len = skb->len;
+	pkt->direction = NBPOOL_DIR_TX;
+	nbpool_packet_sync_for_device(pkt);
+	nbpool_count_tx_copy(pool);
+	return pkt;
+}
+EXPORT_SYMBOL(nbpool_packet_from_skb);

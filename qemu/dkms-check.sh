@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# dkms-check.sh KVER: dkms add, build, install and remove nbpool for kernel
+# KVER (need not be the running one), from a copy of this tree under its own
+# version so that an nbpool the user installed with DKMS is left alone.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+kver=$1
+ver=$(sed -n 's/^PACKAGE_VERSION="\(.*\)"/\1/p' "$NBPOOL_TOP/dkms.conf")-check
+src=/usr/src/nbpool-$ver
+
+cleanup() {
+	dkms remove "nbpool/$ver" --all >/dev/null 2>&1 || true
+	rm -rf "$src"
+}
+cleanup
+trap cleanup EXIT
+mkdir -p "$src"
+(cd "$NBPOOL_TOP" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$src")
+sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$src/dkms.conf"
+
+dkms add "nbpool/$ver"
+dkms build "nbpool/$ver" -k "$kver"
+dkms install "nbpool/$ver" -k "$kver" --force
+ko=$(find "/lib/modules/$kver/updates/dkms" -name 'nbpool.ko*' | head -n1)
+[[ -n $ko ]] || { echo "dkms install left no nbpool.ko in /lib/modules/$kver/updates/dkms"; exit 1; }
+magic=$(modinfo -F vermagic "$ko")
+[[ $magic == "$kver "* ]] || { echo "$ko has vermagic '$magic', not $kver"; exit 1; }
+echo "dkms: nbpool $ver built and installed for $kver ($ko)"

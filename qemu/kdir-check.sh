@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Say which kernel tree nbpool builds against, and stop with one line if
+# that tree cannot build it (missing, or without CONFIG_NET/CONFIG_PAGE_POOL).
+set -u
+kdir=$1
+if [[ -z $kdir || ! -d $kdir ]]; then
+	echo "nbpool: no kernel headers found for $(uname -r) (looked in /lib/modules/$(uname -r)/build and /usr/src/linux-headers-*-amd64); install them: apt-get install linux-headers-amd64, or pass KDIR=/path/to/kernel/build" >&2
+	exit 1
+fi
+conf=$kdir/include/config/auto.conf
+[[ -f $conf ]] || conf=$kdir/.config
+if [[ ! -f $conf ]]; then
+	echo "nbpool: $kdir is not a configured kernel tree (no include/config/auto.conf)" >&2
+	exit 1
+fi
+for opt in CONFIG_NET CONFIG_PAGE_POOL; do
+	if ! grep -q "^$opt=y" "$conf"; then
+		echo "nbpool: the kernel in $kdir is built without $opt=y, which nbpool needs (page_pool is a built-in part of the networking core)" >&2
+		exit 1
+	fi
+done
+echo "nbpool: building against $kdir"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# run-guest.sh NAME KERNEL INITRD TIMEOUT_S CMDLINE_EXTRA
+# Boots one test guest under TCG (q35, intel-iommu in strict mode, two
+# virtio-net NICs cabled through a QEMU hub). The console goes to
+# $NBPOOL_OUT/NAME.log, the guest's verdict to $NBPOOL_OUT/NAME.verdict.
+# Exit status: 0 if the guest wrote its verdict and the console is free of
+# kernel reports; 1 otherwise, with the reason as the last line.
+set -euo pipefail
+. "$(dirname "$0")/common.sh"
+name=$1 kernel=$2 initrd=$3 tmo=$4 extra=${5:-}
+log=$NBPOOL_OUT/$name.log
+verdict=$NBPOOL_OUT/$name.verdict
+rm -f "$log" "$verdict"
+
+nics=()
+for i in 0 1; do
+	nics+=(-netdev "hubport,id=n$i,hubid=0"
+	       -device "virtio-net-pci,netdev=n$i,mac=52:54:00:00:00:1$i,iommu_platform=on,ats=on,disable-legacy=on")
+done
+
+rc=0
+timeout --foreground "$tmo" qemu-system-x86_64 \
+	-machine q35,kernel-irqchip=split -accel tcg -cpu max -smp "${NBPOOL_SMP:-2}" -m 2G \
+	-device intel-iommu,intremap=on,device-iotlb=on \
+	"${nics[@]}" \
+	-kernel "$kernel" -initrd "$initrd" \
+	-append "console=ttyS0 panic=-1 oops=panic intel_iommu=on iommu.strict=1 $extra" \
+	-display none -monitor none -no-reboot \
+	-serial "file:$log" -serial "file:$verdict" </dev/null || rc=$?
+
+if [[ $rc == 124 ]]; then
+	echo "guest $name timed out after ${tmo}s (log: $log)"
+	exit 1
+fi
+if report=$("$NBPOOL_TOP/qemu/scan-log.sh" "$log"); then :; else
+	echo "guest $name: kernel reported: $report (log: $log)"
+	exit 1
+fi
+if ! grep -q NBPOOL-VERDICT "$verdict" 2>/dev/null; then
+	why=$(grep -m1 'nbpool-step-failed' "$log" || tail -n1 "$log")
+	echo "guest $name did not finish its plan: $why (log: $log)"
+	exit 1
+fi
+exit 0
