@@ -157,6 +157,7 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 /**
  * struct nbpool_stats - a snapshot of a pool's counters
  * @allocs: packets handed out by the nbpool_alloc family
+ * @alloc_fast: of those, served without a lock from the owning NAPI's cache
  * @frees: packets given back by the nbpool_free family
  * @alloc_fail: allocations refused because no packet or buffer was free
  *	(exhaustion events)
@@ -176,6 +177,7 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
  */
 struct nbpool_stats {
 	u64 allocs;
+	u64 alloc_fast;
 	u64 frees;
 	u64 alloc_fail;
 	u64 lent;

@@ -25,8 +25,8 @@ static int nbpool_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "buffers %llu\nbuffers_free %llu\nbuffers_driver %llu\nbuffers_stack %llu\n",
 		   st.buffers, st.buffers_free, st.buffers_driver, st.buffers_stack);
 	seq_printf(m, "packets_free %llu\n", st.packets_free);
-	seq_printf(m, "allocs %llu\nfrees %llu\nalloc_fail %llu\nlent %llu\n",
-		   st.allocs, st.frees, st.alloc_fail, st.lent);
+	seq_printf(m, "allocs %llu\nalloc_fast %llu\nfrees %llu\nalloc_fail %llu\nlent %llu\n",
+		   st.allocs, st.alloc_fast, st.frees, st.alloc_fail, st.lent);
 	seq_printf(m, "rx_copies %llu\ntx_copies %llu\nrecycled %llu\npages_lost %llu\nbad_calls %llu\n",
 		   st.rx_copies, st.tx_copies, st.recycled, st.pages_lost, st.bad_calls);
 	return 0;

@@ -48,7 +48,21 @@ struct nbpool_counters {
 	u64 rx_copies;
 	u64 tx_copies;
 	u64 recycled;
-	u64 bad_calls;
+};
+
+/*
+ * Ready packets (buffer attached) for the pool's owning NAPI poll only:
+ * touched without a lock or atomics, refilled and flushed in batches under
+ * pool->lock. From the page's point of view their buffers are held.
+ */
+#define NBPOOL_CACHE_SIZE	64
+#define NBPOOL_CACHE_REFILL	32
+
+struct nbpool_cache {
+	unsigned int count;
+	u64 allocs;
+	u64 frees;
+	struct nbpool_packet *pkts[NBPOOL_CACHE_SIZE];
 };
 
 struct nbpool {
@@ -76,8 +90,12 @@ struct nbpool {
 	struct xarray page_of_pfn;	/* pfn -> index into pages[] */
 	unsigned int released_at_create;	/* page_pool's release count then */
 
+	atomic64_t bad_calls;
+
+	struct nbpool_cache cache ____cacheline_aligned_in_smp;
+
 	/* Everything below is protected by lock. */
-	spinlock_t lock;
+	spinlock_t lock ____cacheline_aligned_in_smp;
 	u32 *free_bufs;			/* stack of buffer ids */
 	unsigned int nr_free_bufs;	/* entries on the stack */
 	unsigned int buffers_avail;	/* entries on home pages */
@@ -107,6 +125,7 @@ static inline unsigned int nbpool_slot_of(const struct nbpool *pool, u32 buf_id)
 
 /* nbpool_main.c */
 bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller);
+void nbpool_count_bad(struct nbpool *pool);
 void nbpool_lend(struct nbpool_packet *pkt);
 void nbpool_count_rx_copy(struct nbpool *pool);
 void nbpool_count_tx_copy(struct nbpool *pool);

@@ -194,6 +194,11 @@ static bool nbpool_pool_valid(const struct nbpool *pool, const char *caller)
 	return true;
 }
 
+void nbpool_count_bad(struct nbpool *pool)
+{
+	atomic64_inc(&pool->bad_calls);
+}
+
 /* Refuse calls from contexts where pool->lock (a BH lock) cannot be taken. */
 static bool nbpool_context_ok(const char *caller)
 {
@@ -235,7 +240,8 @@ bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller)
 	return true;
 }
 
-static struct nbpool_packet *__nbpool_alloc(struct nbpool *pool)
+/* Take a free descriptor with a free buffer attached; NULL if either ran out. */
+static struct nbpool_packet *nbpool_take(struct nbpool *pool)
 {
 	struct nbpool_packet *pkt;
 	struct nbpool_page *p;
@@ -257,6 +263,27 @@ static struct nbpool_packet *__nbpool_alloc(struct nbpool *pool)
 	pkt->buf = page_address(p->page) + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
 	pkt->buf_dma = p->dma + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
 	pkt->buf_id = buf_id;
+	return pkt;
+}
+
+/* Give a descriptor and its buffer back (the reverse of nbpool_take()). */
+static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	struct nbpool_page *p = nbpool_page_of(pool, pkt->buf_id);
+
+	lockdep_assert_held(&pool->lock);
+
+	p->held--;
+	pool->buffers_held--;
+	nbpool_push_buffer(pool, pkt->buf_id);
+	if (!p->held && p->lent)
+		nbpool_page_release(pool, p);
+	pool->free_pkts[pool->nr_free_pkts++] = pkt;
+}
+
+/* A packet as the driver gets it: headroom offset, no data, clean metadata. */
+static void nbpool_packet_init(struct nbpool *pool, struct nbpool_packet *pkt)
+{
 	pkt->offset = pool->headroom;
 	pkt->len = 0;
 	pkt->link_header_len = 0;
@@ -264,7 +291,16 @@ static struct nbpool_packet *__nbpool_alloc(struct nbpool *pool)
 	pkt->flags = NBPOOL_PKT_HELD;
 	pkt->status = 0;
 	pkt->timestamp = 0;
-	pool->cnt.allocs++;
+}
+
+static struct nbpool_packet *__nbpool_alloc(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt = nbpool_take(pool);
+
+	if (likely(pkt)) {
+		nbpool_packet_init(pool, pkt);
+		pool->cnt.allocs++;
+	}
 	return pkt;
 }
 
@@ -280,6 +316,41 @@ static void nbpool_count_fail(struct nbpool *pool, unsigned int wanted)
 {
 	pool->cnt.alloc_fail++;
 	trace_nbpool_exhausted(pool->name, wanted, pool->buffers_avail, pool->nr_free_pkts);
+}
+
+/* Is the caller the pool's owning NAPI poll, which may use pool->cache? */
+static bool nbpool_owner(const struct nbpool *pool)
+{
+	return nbpool_napi_local(pool->napi);
+}
+
+static noinline bool nbpool_cache_refill(struct nbpool *pool)
+{
+	struct nbpool_cache *c = &pool->cache;
+
+	spin_lock(&pool->lock);
+	while (c->count < NBPOOL_CACHE_REFILL) {
+		struct nbpool_packet *pkt = nbpool_take(pool);
+
+		if (!pkt)
+			break;
+		c->pkts[c->count++] = pkt;
+	}
+	if (!c->count)
+		nbpool_count_fail(pool, 1);
+	spin_unlock(&pool->lock);
+	return c->count;
+}
+
+/* Give all but @keep cached packets back; BH must be off. */
+static noinline void nbpool_cache_flush(struct nbpool *pool, unsigned int keep)
+{
+	struct nbpool_cache *c = &pool->cache;
+
+	spin_lock(&pool->lock);
+	while (c->count > keep)
+		nbpool_put(pool, c->pkts[--c->count]);
+	spin_unlock(&pool->lock);
 }
 
 /**
@@ -302,6 +373,18 @@ struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp)
 
 	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
 		return NULL;
+
+	if (nbpool_owner(pool)) {
+		struct nbpool_cache *c = &pool->cache;
+
+		if (unlikely(!c->count) && !nbpool_cache_refill(pool))
+			return NULL;
+		pkt = c->pkts[--c->count];
+		nbpool_packet_init(pool, pkt);
+		c->allocs++;
+		nbpool_sync_new(pool, pkt);
+		return pkt;
+	}
 
 	spin_lock_bh(&pool->lock);
 	pkt = __nbpool_alloc(pool);
@@ -404,30 +487,28 @@ struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout)
 }
 EXPORT_SYMBOL(nbpool_alloc_timeout);
 
-/* Give a held packet's buffer and descriptor back. Returns false if refused. */
-static bool __nbpool_free(struct nbpool *pool, struct nbpool_packet *pkt)
+/* A held packet is about to be freed: refuse a double free. */
+static bool nbpool_unhold(struct nbpool *pool, struct nbpool_packet *pkt)
 {
-	struct nbpool_page *p;
-
-	lockdep_assert_held(&pool->lock);
-
 	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD))) {
-		pool->cnt.bad_calls++;
+		nbpool_count_bad(pool);
 		pr_err_ratelimited("nbpool_free: pool %s: packet %u is not allocated (double free?)\n",
 				   pool->name, pkt->index);
 		WARN_ONCE(1, "nbpool: double free\n");
 		return false;
 	}
 	pkt->flags = 0;
-	p = nbpool_page_of(pool, pkt->buf_id);
-	p->held--;
-	pool->buffers_held--;
-	nbpool_push_buffer(pool, pkt->buf_id);
-	if (!p->held && p->lent)
-		nbpool_page_release(pool, p);
-	pool->free_pkts[pool->nr_free_pkts++] = pkt;
-	pool->cnt.frees++;
 	return true;
+}
+
+static void __nbpool_free(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	lockdep_assert_held(&pool->lock);
+
+	if (nbpool_unhold(pool, pkt)) {
+		nbpool_put(pool, pkt);
+		pool->cnt.frees++;
+	}
 }
 
 static void nbpool_after_free(struct nbpool *pool, bool dying)
@@ -457,6 +538,18 @@ void nbpool_free(struct nbpool_packet *pkt)
 	if (!nbpool_packet_valid(pkt, __func__) || !nbpool_context_ok(__func__))
 		return;
 	pool = pkt->pool;
+
+	if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
+		struct nbpool_cache *c = &pool->cache;
+
+		if (!nbpool_unhold(pool, pkt))
+			return;
+		if (unlikely(c->count == NBPOOL_CACHE_SIZE))
+			nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
+		c->pkts[c->count++] = pkt;
+		c->frees++;
+		return;
+	}
 
 	spin_lock_bh(&pool->lock);
 	__nbpool_free(pool, pkt);
@@ -604,36 +697,42 @@ EXPORT_SYMBOL(nbpool_buffer_size);
  */
 void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 {
+	unsigned int cached;
+
 	memset(stats, 0, sizeof(*stats));
 	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
 		return;
 
 	spin_lock_bh(&pool->lock);
 	nbpool_reclaim(pool);
-	stats->allocs = pool->cnt.allocs;
-	stats->frees = pool->cnt.frees;
+	/* The owner's cache is read without its (non-existent) lock: a snapshot. */
+	cached = READ_ONCE(pool->cache.count);
+	stats->allocs = pool->cnt.allocs + READ_ONCE(pool->cache.allocs);
+	stats->alloc_fast = READ_ONCE(pool->cache.allocs);
+	stats->frees = pool->cnt.frees + READ_ONCE(pool->cache.frees);
 	stats->alloc_fail = pool->cnt.alloc_fail;
 	stats->lent = pool->cnt.lent;
 	stats->rx_copies = pool->cnt.rx_copies;
 	stats->tx_copies = pool->cnt.tx_copies;
 	stats->recycled = pool->cnt.recycled;
-	stats->bad_calls = pool->cnt.bad_calls;
+	stats->bad_calls = atomic64_read(&pool->bad_calls);
 	stats->pages_lost = nbpool_pages_lost(pool);
 	stats->buffers = pool->buffer_count;
-	stats->buffers_free = pool->buffers_avail;
-	stats->buffers_driver = pool->buffers_held;
+	stats->buffers_free = pool->buffers_avail + cached;
+	stats->buffers_driver = pool->buffers_held - cached;
 	stats->buffers_stack = pool->buffer_count - pool->buffers_avail - pool->buffers_held;
-	stats->packets_free = pool->nr_free_pkts;
+	stats->packets_free = pool->nr_free_pkts + cached;
 	spin_unlock_bh(&pool->lock);
 }
 EXPORT_SYMBOL(nbpool_get_stats);
 
+/* In the order of struct nbpool_stats. */
 static const char nbpool_stat_names[][ETH_GSTRING_LEN] = {
-	"nbpool_allocs", "nbpool_frees", "nbpool_alloc_fail", "nbpool_lent",
-	"nbpool_rx_copies", "nbpool_tx_copies", "nbpool_recycled",
-	"nbpool_pages_lost", "nbpool_bad_calls", "nbpool_buffers",
-	"nbpool_buffers_free", "nbpool_buffers_driver", "nbpool_buffers_stack",
-	"nbpool_packets_free",
+	"nbpool_allocs", "nbpool_alloc_fast", "nbpool_frees",
+	"nbpool_alloc_fail", "nbpool_lent", "nbpool_rx_copies",
+	"nbpool_tx_copies", "nbpool_recycled", "nbpool_pages_lost",
+	"nbpool_bad_calls", "nbpool_buffers", "nbpool_buffers_free",
+	"nbpool_buffers_driver", "nbpool_buffers_stack", "nbpool_packets_free",
 };
 
 static_assert(ARRAY_SIZE(nbpool_stat_names) == sizeof(struct nbpool_stats) / sizeof(u64));
@@ -1063,6 +1162,10 @@ void nbpool_destroy(struct nbpool *pool)
 		return;
 	if (!nbpool_pool_valid(pool, __func__))
 		return;
+
+	local_bh_disable();
+	nbpool_cache_flush(pool, 0);	/* the NAPI is disabled by now */
+	local_bh_enable();
 
 	spin_lock_bh(&pool->lock);
 	if (pool->dying) {

@@ -3,6 +3,7 @@
 #include <linux/kthread.h>
 #include <linux/delay.h>
 #include <linux/slab.h>
+#include <linux/ethtool.h>
 #include "nbpool_test.h"
 
 /* Allocate buffer_count, the next fails and counts, free one, alloc works. */
@@ -23,6 +24,7 @@ static void nbpool_capacity_exact(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, nbpool_alloc(pool, GFP_KERNEL));
 	nbpool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.alloc_fail, 2ULL);
+	KUNIT_EXPECT_EQ(test, st.alloc_fast, 0ULL);	/* no NAPI: locked path */
 	KUNIT_EXPECT_EQ(test, st.buffers_free, 0ULL);
 	nbpool_test_expect_balanced(test, pool, 100);
 
@@ -177,7 +179,44 @@ static void nbpool_capacity_blocking_woken(struct kunit *test)
 	nbpool_test_expect_balanced(test, pool, 0);
 }
 
+/* What a driver feeds to ethtool -S: names and values in step. */
+static void nbpool_capacity_ethtool(struct kunit *test)
+{
+	struct nbpool_params p = nbpool_test_params(test, 12, 2048, DMA_FROM_DEVICE);
+	int i, n = nbpool_ethtool_stats_count();
+	struct nbpool_packet *pkt;
+	struct nbpool *pool;
+	u8 *names;
+	u64 *vals;
+
+	KUNIT_ASSERT_EQ(test, n, (int)(sizeof(struct nbpool_stats) / sizeof(u64)));
+	names = kunit_kzalloc(test, n * ETH_GSTRING_LEN, GFP_KERNEL);
+	vals = kunit_kcalloc(test, n, sizeof(*vals), GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, names);
+	KUNIT_ASSERT_NOT_NULL(test, vals);
+	pool = nbpool_test_create(test, &p);
+	pkt = nbpool_alloc(pool, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, pkt);
+	nbpool_ethtool_stats_strings(names);
+	nbpool_ethtool_stats(pool, vals);
+	for (i = 0; i < n; i++) {
+		const char *name = (const char *)names + i * ETH_GSTRING_LEN;
+
+		KUNIT_EXPECT_EQ(test, strncmp(name, "nbpool_", 7), 0);
+		if (!strcmp(name, "nbpool_allocs"))
+			KUNIT_EXPECT_EQ(test, vals[i], 1ULL);
+		if (!strcmp(name, "nbpool_buffers"))
+			KUNIT_EXPECT_EQ(test, vals[i], 12ULL);
+		if (!strcmp(name, "nbpool_buffers_free"))
+			KUNIT_EXPECT_EQ(test, vals[i], 11ULL);
+		if (!strcmp(name, "nbpool_buffers_driver"))
+			KUNIT_EXPECT_EQ(test, vals[i], 1ULL);
+	}
+	nbpool_free(pkt);
+}
+
 static struct kunit_case nbpool_capacity_cases[] = {
+	KUNIT_CASE(nbpool_capacity_ethtool),
 	KUNIT_CASE(nbpool_capacity_exact),
 	KUNIT_CASE(nbpool_capacity_packets),
 	KUNIT_CASE(nbpool_capacity_bulk_partial),

@@ -9,6 +9,7 @@ mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev 2>/dev/null
 mount -t debugfs debugfs /sys/kernel/debug
 mount -t tmpfs tmp /tmp
+mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 echo 1 > /proc/sys/kernel/printk_ratelimit_burst 2>/dev/null
 
 failed=0
@@ -18,6 +19,18 @@ step() {
 	if ! "$@"; then
 		echo "nbpool-step-failed: $*"
 		failed=1
+	fi
+}
+
+# result NAME CMD...: a test the guest itself runs, reported to the host as
+# one line; the host counts it like a KUnit case.
+result() {
+	name=$1
+	shift
+	if "$@" >/dev/null 2>&1; then
+		echo "NBPOOL-RESULT PASS $name"
+	else
+		echo "NBPOOL-RESULT FAIL $name"
 	fi
 }
 

@@ -27,9 +27,13 @@ make -C "$TEST_KERNEL_BUILD" M="$tdir" W=1 modules >"$blog" 2>&1 ||
 say "running the KUnit suites in QEMU (TCG, intel-iommu, KASAN, lockdep, kmemleak; about 1 minute)" >&2
 cat >"$NBPOOL_OUT/kunit.plan" <<'PLAN'
 step insmod /nbpool.ko
+step sh -c 'echo 1 > /sys/kernel/tracing/events/nbpool/enable'
 step insmod /nbpool_kunit.ko
+for ev in nbpool_create nbpool_destroy nbpool_exhausted nbpool_rx_copy; do
+	result "tracepoint $ev fired during the suites" grep -q "$ev: pool=" /sys/kernel/tracing/trace
+done
 step rmmod nbpool_kunit
-step rmmod nbpool
+result "rmmod nbpool once no pool is left" rmmod nbpool
 kmemleak_check
 PLAN
 qemu/mkinitramfs.sh "$NBPOOL_OUT/kunit.initrd" "$NBPOOL_OUT/kunit.plan" \
@@ -41,3 +45,4 @@ else
 	echo "FAIL kunit guest: $why"
 fi
 qemu/ktap.py "$NBPOOL_OUT/kunit.log" "${suites[@]}"
+grep -a '^NBPOOL-RESULT ' "$NBPOOL_OUT/kunit.log" | cut -d' ' -f2-

@@ -1,0 +1,188 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Suite nbpool_napi: the owning NAPI poll's lockless path. The test bodies
+ * run inside a real NAPI poll (softirq, scheduled on this CPU), so
+ * nbpool_alloc() and nbpool_free() see the context a driver's RX path has.
+ * Expectations inside the poll only record; assertions stay in the test thread.
+ */
+#include <linux/netdevice.h>
+#include <linux/skbuff.h>
+#include <linux/completion.h>
+#include "nbpool_test.h"
+
+struct napi_harness {
+	struct net_device *ndev;
+	struct napi_struct napi;
+	struct completion done;
+	void (*body)(struct napi_harness *h);
+	struct nbpool *pool;
+	struct nbpool_packet *pkts[256];
+	unsigned int n;
+	unsigned int failures;
+	bool in_softirq;
+};
+
+static int napi_harness_poll(struct napi_struct *napi, int budget)
+{
+	struct napi_harness *h = container_of(napi, struct napi_harness, napi);
+
+	h->in_softirq = in_softirq();
+	h->body(h);
+	napi_complete_done(napi, 0);
+	complete(&h->done);
+	return 0;
+}
+
+static void napi_harness_free(void *arg)
+{
+	struct napi_harness *h = arg;
+
+	napi_disable(&h->napi);
+	netif_napi_del(&h->napi);
+	free_netdev(h->ndev);
+}
+
+static struct napi_harness *napi_harness_new(struct kunit *test, unsigned int count)
+{
+	struct napi_harness *h = kunit_kzalloc(test, sizeof(*h), GFP_KERNEL);
+	struct nbpool_params p = nbpool_test_params(test, count, 2048, DMA_FROM_DEVICE);
+
+	KUNIT_ASSERT_NOT_NULL(test, h);
+	init_completion(&h->done);
+	h->ndev = alloc_netdev_dummy(0);
+	KUNIT_ASSERT_NOT_NULL(test, h->ndev);
+	netif_napi_add(h->ndev, &h->napi, napi_harness_poll);
+	napi_enable(&h->napi);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, napi_harness_free, h));
+	p.napi = &h->napi;
+	p.netdev = h->ndev;
+	h->pool = nbpool_test_create(test, &p);
+	return h;
+}
+
+/* Run @body once as the NAPI poll, on this CPU, and wait for it. */
+static void napi_harness_run(struct kunit *test, struct napi_harness *h,
+			     void (*body)(struct napi_harness *h))
+{
+	h->body = body;
+	h->failures = 0;
+	reinit_completion(&h->done);
+	local_bh_disable();
+	napi_schedule(&h->napi);
+	local_bh_enable();
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&h->done, 10 * HZ) > 0);
+	KUNIT_EXPECT_TRUE(test, h->in_softirq);
+	KUNIT_EXPECT_EQ(test, h->failures, 0U);
+}
+
+static void body_alloc_all(struct napi_harness *h)
+{
+	unsigned int i, cap = nbpool_buffer_count(h->pool);
+
+	for (i = 0; i < cap; i++) {
+		h->pkts[i] = nbpool_alloc(h->pool, GFP_ATOMIC);
+		h->failures += !h->pkts[i];
+	}
+	h->failures += nbpool_alloc(h->pool, GFP_ATOMIC) != NULL;	/* exhausted */
+	nbpool_free(h->pkts[3]);
+	h->pkts[3] = nbpool_alloc(h->pool, GFP_ATOMIC);
+	h->failures += !h->pkts[3];
+	h->n = cap;
+}
+
+static void body_free_all(struct napi_harness *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < h->n; i++)
+		nbpool_free(h->pkts[i]);
+	h->n = 0;
+}
+
+/* Capacity is exact on the fast path too, and the books balance. */
+static void nbpool_napi_capacity(struct kunit *test)
+{
+	struct napi_harness *h = napi_harness_new(test, 200);
+	struct nbpool_stats st;
+
+	napi_harness_run(test, h, body_alloc_all);
+	nbpool_test_expect_balanced(test, h->pool, 200);
+	nbpool_get_stats(h->pool, &st);
+	KUNIT_EXPECT_EQ(test, st.alloc_fail, 1ULL);
+	napi_harness_run(test, h, body_free_all);
+	nbpool_test_expect_balanced(test, h->pool, 0);
+	nbpool_get_stats(h->pool, &st);
+	KUNIT_EXPECT_EQ(test, st.buffers_free, 200ULL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 201ULL);
+	KUNIT_EXPECT_EQ(test, st.alloc_fast, 201ULL);	/* all on the lockless path */
+	KUNIT_EXPECT_EQ(test, st.frees, 201ULL);
+}
+
+/* Allocated in the poll, freed from process context (the locked path). */
+static void nbpool_napi_remote_free(struct kunit *test)
+{
+	struct napi_harness *h = napi_harness_new(test, 100);
+	unsigned int i;
+
+	napi_harness_run(test, h, body_alloc_all);
+	for (i = 0; i < h->n; i++)
+		nbpool_free(h->pkts[i]);
+	nbpool_test_expect_balanced(test, h->pool, 0);
+	/* And the poll can have them all again. */
+	napi_harness_run(test, h, body_alloc_all);
+	napi_harness_run(test, h, body_free_all);
+	nbpool_test_expect_balanced(test, h->pool, 0);
+}
+
+static void body_rx(struct napi_harness *h)
+{
+	unsigned int i;
+
+	for (i = 0; i < 64; i++) {
+		struct nbpool_packet *pkt = nbpool_alloc(h->pool, GFP_ATOMIC);
+		struct sk_buff *skb;
+
+		if (!pkt) {
+			h->failures++;
+			continue;
+		}
+		memset(nbpool_packet_data(pkt), i, 128);
+		h->failures += nbpool_packet_set_len(pkt, 128) != 0;
+		skb = nbpool_packet_to_skb(pkt);
+		if (!skb || skb->data[127] != (u8)i) {
+			h->failures++;
+			continue;
+		}
+		napi_consume_skb(skb, 64);	/* as a driver's poll frees */
+	}
+}
+
+/* RX as a driver does it: alloc, build the skb, the stack frees it. */
+static void nbpool_napi_rx_cycle(struct kunit *test)
+{
+	struct napi_harness *h = napi_harness_new(test, 128);
+	struct nbpool_stats st;
+	unsigned int round;
+
+	for (round = 0; round < 10; round++)
+		napi_harness_run(test, h, body_rx);
+	nbpool_get_stats(h->pool, &st);
+	KUNIT_EXPECT_EQ(test, st.buffers_free, 128ULL);
+	KUNIT_EXPECT_EQ(test, st.buffers_stack, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.lent + st.rx_copies, 640ULL);
+	KUNIT_EXPECT_EQ(test, st.pages_lost, 0ULL);
+	nbpool_test_expect_balanced(test, h->pool, 0);
+}
+
+static struct kunit_case nbpool_napi_cases[] = {
+	KUNIT_CASE(nbpool_napi_capacity),
+	KUNIT_CASE(nbpool_napi_remote_free),
+	KUNIT_CASE(nbpool_napi_rx_cycle),
+	{}
+};
+
+static struct kunit_suite nbpool_napi_suite = {
+	.name = "nbpool_napi",
+	.test_cases = nbpool_napi_cases,
+};
+kunit_test_suite(nbpool_napi_suite);
