@@ -34,7 +34,7 @@ for ev in nbpool_create nbpool_destroy nbpool_exhausted nbpool_rx_copy; do
 done
 step rmmod nbpool_kunit
 result "rmmod nbpool once no pool is left" rmmod nbpool
-kmemleak_check
+step kmemleak_check
 PLAN
 qemu/mkinitramfs.sh "$NBPOOL_OUT/kunit.initrd" "$NBPOOL_OUT/kunit.plan" \
 	"$tdir/nbpool.ko:nbpool.ko" "$tdir/kunit/nbpool_kunit.ko:nbpool_kunit.ko"
