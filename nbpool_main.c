@@ -200,10 +200,12 @@ void nbpool_count_bad(struct nbpool *pool)
 }
 
 /* Refuse calls from contexts where pool->lock (a BH lock) cannot be taken. */
-static bool nbpool_context_ok(const char *caller)
+static bool nbpool_context_ok(struct nbpool *pool, const char *caller)
 {
 	if (unlikely(in_hardirq() || in_nmi() || irqs_disabled())) {
-		pr_err_ratelimited("%s: called from hardirq or with interrupts off\n", caller);
+		nbpool_count_bad(pool);
+		pr_err_ratelimited("%s: pool %s: called from hardirq or with interrupts off\n",
+				   caller, pool->name);
 		return false;
 	}
 	return true;
@@ -232,6 +234,7 @@ bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller)
 	if (unlikely((uintptr_t)pkt - (uintptr_t)pool->packets >=
 		     (uintptr_t)pool->packet_count * sizeof(*pkt) ||
 		     ((uintptr_t)pkt - (uintptr_t)pool->packets) % sizeof(*pkt))) {
+		nbpool_count_bad(pool);
 		pr_err_ratelimited("%s: packet %p is not a descriptor of pool %s\n",
 				   caller, pkt, pool->name);
 		WARN_ONCE(1, "nbpool: foreign packet\n");
@@ -371,7 +374,7 @@ struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp)
 {
 	struct nbpool_packet *pkt;
 
-	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
+	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(pool, __func__))
 		return NULL;
 
 	if (nbpool_owner(pool)) {
@@ -416,7 +419,7 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 {
 	unsigned int n;
 
-	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
+	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(pool, __func__))
 		return 0;
 	if (unlikely(!pkts && count)) {
 		pr_err_ratelimited("%s: NULL array for %u packets\n", __func__, count);
@@ -425,9 +428,11 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 
 	spin_lock_bh(&pool->lock);
 	for (n = 0; n < count; n++) {
-		pkts[n] = __nbpool_alloc(pool);
-		if (!pkts[n])
-			break;
+		struct nbpool_packet *pkt = __nbpool_alloc(pool);
+
+		if (!pkt)
+			break;	/* pkts[n] and on stay as the caller left them */
+		pkts[n] = pkt;
 	}
 	if (unlikely(n < count))
 		nbpool_count_fail(pool, count - n);
@@ -535,9 +540,11 @@ void nbpool_free(struct nbpool_packet *pkt)
 	struct nbpool *pool;
 	bool dying;
 
-	if (!nbpool_packet_valid(pkt, __func__) || !nbpool_context_ok(__func__))
+	if (!nbpool_packet_valid(pkt, __func__))
 		return;
 	pool = pkt->pool;
+	if (!nbpool_context_ok(pool, __func__))
+		return;
 
 	if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
 		struct nbpool_cache *c = &pool->cache;
@@ -572,9 +579,6 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 {
 	unsigned int i = 0;
 
-	if (!nbpool_context_ok(__func__))
-		return;
-
 	while (i < count) {
 		struct nbpool *pool;
 		bool dying;
@@ -585,6 +589,8 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 		}
 		/* One lock round per run of packets from the same pool. */
 		pool = pkts[i]->pool;
+		if (!nbpool_context_ok(pool, __func__))
+			return;
 		spin_lock_bh(&pool->lock);
 		do {
 			__nbpool_free(pool, pkts[i]);
@@ -700,7 +706,7 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 	unsigned int cached;
 
 	memset(stats, 0, sizeof(*stats));
-	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(__func__))
+	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(pool, __func__))
 		return;
 
 	spin_lock_bh(&pool->lock);

@@ -24,6 +24,7 @@ static bool nbpool_packet_held(const struct nbpool_packet *pkt, const char *call
 	if (!nbpool_packet_valid(pkt, caller))
 		return false;
 	if (unlikely(!(READ_ONCE(pkt->flags) & NBPOOL_PKT_HELD))) {
+		nbpool_count_bad(pkt->pool);
 		pr_err_ratelimited("%s: pool %s: packet %u is not allocated\n",
 				   caller, pkt->pool->name, pkt->index);
 		return false;
@@ -34,6 +35,7 @@ static bool nbpool_packet_held(const struct nbpool_packet *pkt, const char *call
 static int nbpool_bad_bounds(struct nbpool_packet *pkt, const char *caller,
 			     unsigned int offset, unsigned int len)
 {
+	nbpool_count_bad(pkt->pool);
 	pr_err_ratelimited("%s: pool %s: packet %u: offset %u + length %u exceeds the %u-byte data area\n",
 			   caller, pkt->pool->name, pkt->index, offset, len, pkt->data_end);
 	WARN_ONCE(1, "nbpool: packet bounds\n");
@@ -164,6 +166,7 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 		return NULL;
 	pool = pkt->pool;
 	if (unlikely(pool->dma_dir == DMA_TO_DEVICE)) {
+		nbpool_count_bad(pool);
 		pr_err_ratelimited("%s: pool %s is a DMA_TO_DEVICE pool\n", __func__, pool->name);
 		return NULL;
 	}

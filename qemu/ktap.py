@@ -19,7 +19,7 @@ def parse(lines, suites):
     results = {s: None for s in suites}
     current, cases = None, []
     for raw in lines:
-        line = TS.sub('', raw.rstrip('\n'))
+        line = TS.sub('', raw.rstrip('\r\n'))
         m = re.match(r'^ {4}# Subtest: (\S+)$', line)
         if m and m.group(1) in results:
             current, cases = m.group(1), []

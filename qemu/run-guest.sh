@@ -5,6 +5,8 @@
 # $NBPOOL_OUT/NAME.log, the guest's verdict to $NBPOOL_OUT/NAME.verdict.
 # Exit status: 0 if the guest wrote its verdict and the console is free of
 # kernel reports; 1 otherwise, with the reason as the last line.
+# NBPOOL_EXPECTED_WARNINGS="msg1|msg2": the boot must WARN exactly once with
+# each of these messages and never otherwise (for suites that provoke WARNs).
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 name=$1 kernel=$2 initrd=$3 tmo=$4 extra=${5:-}
@@ -32,9 +34,25 @@ if [[ $rc == 124 ]]; then
 	echo "guest $name timed out after ${tmo}s (log: $log)"
 	exit 1
 fi
-if report=$("$NBPOOL_TOP/qemu/scan-log.sh" "$log"); then :; else
+expected=${NBPOOL_EXPECTED_WARNINGS:-}
+if report=$(SCAN_ALLOW_WARN=$([[ -n $expected ]] && echo 1) "$NBPOOL_TOP/qemu/scan-log.sh" "$log"); then :; else
 	echo "guest $name: kernel reported: $report (log: $log)"
 	exit 1
+fi
+if [[ -n $expected ]]; then
+	n_warn=$(grep -a -c 'WARNING:' "$log" || true)
+	IFS='|' read -r -a msgs <<<"$expected"
+	for msg in "${msgs[@]}"; do
+		n=$(tr -d "\r" <"$log" | grep -a -c -E "\] nbpool: $msg\$" || true)
+		if [[ $n != 1 ]]; then
+			echo "guest $name: expected one WARN 'nbpool: $msg', saw $n (log: $log)"
+			exit 1
+		fi
+	done
+	if [[ $n_warn != "${#msgs[@]}" ]]; then
+		echo "guest $name: $n_warn WARNs where exactly ${#msgs[@]} were expected (log: $log)"
+		exit 1
+	fi
 fi
 if ! grep -q NBPOOL-VERDICT "$verdict" 2>/dev/null; then
 	why=$(grep -m1 'nbpool-step-failed' "$log" || tail -n1 "$log")
