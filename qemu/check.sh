@@ -58,13 +58,21 @@ for kdir in /usr/src/linux-headers-*-amd64; do
 	check "dkms $kver" "$NBPOOL_OUT/dkms-$kver.log" qemu/dkms-check.sh "$kver"
 done
 
-# The KUnit suites: a PASS/FAIL line per test case (qemu/kunit.sh).
-while read -r status rest; do
-	case $status in
-	PASS) pass "$rest" ;;
-	FAIL) fail "$rest" ;;
-	*) echo "$status $rest" ;;
-	esac
-done < <(qemu/kunit.sh)
+# count < LINES: tests that print "PASS name" / "FAIL name: why" lines.
+count() {
+	while read -r status rest; do
+		case $status in
+		PASS) pass "$rest" ;;
+		FAIL) fail "$rest" ;;
+		*) echo "$status $rest" ;;
+		esac
+	done
+}
+
+say "the self-test on the stock Debian kernels, booted as shipped (about 1 minute)"
+count < <(qemu/stock.sh)
+
+# The KUnit suites: a PASS/FAIL line per test case.
+count < <(qemu/kunit.sh)
 
 finish

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # deps.sh GROUP...: install the Debian packages a target needs, only if missing.
-#   check  building, sparse, DKMS, the test kernel and QEMU
+#   check  building, sparse, DKMS, the test kernel, the stock kernels and QEMU
 #   demo   the stock Debian kernels and the userland the demo guest runs
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -8,7 +8,8 @@ set -euo pipefail
 declare -A groups=(
 	[check]="gcc make libc6-dev kmod cpio gzip xz-utils python3 bc bison flex libelf-dev
 		 libssl-dev ccache sparse dkms qemu-system-x86 busybox-static
-		 linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12"
+		 linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
+		 linux-image-amd64 linux-image-6.12-amd64"
 	[demo]="gcc make kmod cpio gzip python3 qemu-system-x86 busybox-static iproute2 ethtool
 		linux-headers-amd64 linux-headers-6.12-amd64 linux-image-amd64 linux-image-6.12-amd64"
 )

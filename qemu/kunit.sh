@@ -50,7 +50,7 @@ PLAN
 		echo "FAIL $name guest: $why"
 	fi
 	qemu/ktap.py "$NBPOOL_OUT/$name.log" "$@"
-	tr -d '\r' <"$NBPOOL_OUT/$name.log" | grep -a '^NBPOOL-RESULT ' | cut -d' ' -f2- | sed "s/^\(PASS\|FAIL\) /&$name: /"
+	tr -d '\r' <"$NBPOOL_OUT/$name.log" | grep -a -o 'NBPOOL-RESULT .*' | cut -d' ' -f2- | sed "s/^\(PASS\|FAIL\) /&$name: /"
 }
 
 main_suites=()

@@ -1,0 +1,226 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nbpool_selftest: the pool's main paths on a kernel without KUnit, such as
+ * the stock Debian 6.1 and 6.12 kernels users install nbpool on. Loading it
+ * runs every check once and prints one line per check,
+ * "NBPOOL-RESULT PASS|FAIL selftest: <name>", for the harness to count. The
+ * KUnit suites (kunit/) cover each area in depth on the debug kernel; this
+ * proves the same code works against each stock kernel's page_pool.
+ */
+#define pr_fmt(fmt) "NBPOOL-RESULT " fmt
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/iommu.h>
+#include <linux/io.h>
+#include <linux/skbuff.h>
+#include <linux/delay.h>
+#include <linux/debugfs.h>
+#include "nbpool.h"
+
+#define VIRTIO_NET_MODERN_ID	0x1041
+
+static struct device *dma_dev;
+static unsigned int failed;
+
+static void report(bool ok, const char *name)
+{
+	failed += !ok;
+	pr_info("%s selftest: %s\n", ok ? "PASS" : "FAIL", name);
+}
+
+static phys_addr_t dma_to_phys(dma_addr_t dma)
+{
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dma_dev);
+
+	if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))
+		return iommu_iova_to_phys(dom, dma);
+	return dma;
+}
+
+static struct nbpool *new_pool(const char *name, unsigned int count,
+			       unsigned int size, enum dma_data_direction dir)
+{
+	struct nbpool_params p = {
+		.dev = dma_dev, .name = name, .packet_count = count,
+		.buffer_count = count, .buffer_size = size, .headroom = 64,
+		.dma_dir = dir, .nid = NUMA_NO_NODE,
+	};
+	struct nbpool *pool = nbpool_create(&p);
+
+	return IS_ERR(pool) ? NULL : pool;
+}
+
+static bool balanced(struct nbpool *pool, unsigned int held)
+{
+	struct nbpool_stats st;
+
+	nbpool_get_stats(pool, &st);
+	return st.buffers_free + st.buffers_driver + st.buffers_stack == st.buffers &&
+	       st.allocs - st.frees - st.lent == held && st.buffers_driver == held &&
+	       st.pages_lost == 0;
+}
+
+/* Every buffer allocated once, its DMA address translating to its data. */
+static void check_capacity_and_dma(void)
+{
+	struct nbpool_packet **pkts;
+	struct nbpool *pool = new_pool("selftest-dma", 1024, 2048, DMA_FROM_DEVICE);
+	unsigned int i, n, bad = 0;
+
+	pkts = kcalloc(1024, sizeof(*pkts), GFP_KERNEL);
+	if (!pool || !pkts) {
+		report(false, "create a 1024 x 2048 pool");
+		goto out;
+	}
+	n = nbpool_alloc_bulk(pool, pkts, 1024, GFP_KERNEL);
+	for (i = 0; i < n; i++)
+		bad += dma_to_phys(nbpool_packet_dma_addr(pkts[i])) !=
+		       virt_to_phys(nbpool_packet_data(pkts[i]));
+	report(n == 1024 && !nbpool_alloc(pool, GFP_KERNEL) && balanced(pool, 1024),
+	       "capacity is exact (1024 buffers, the next alloc fails)");
+	report(n == 1024 && !bad, "every DMA address translates to its data byte");
+	nbpool_free_bulk(pkts, n);
+	report(balanced(pool, 0), "books balance after freeing everything");
+out:
+	kfree(pkts);
+	nbpool_destroy(pool);
+}
+
+/* Buffers lent in skbs, two per page, come back through page_pool. */
+static void check_lend_recycle(void)
+{
+	struct nbpool *pool = new_pool("selftest-lend", 64, 2048, DMA_FROM_DEVICE);
+	struct nbpool_stats st;
+	unsigned int round, bad = 0;
+
+	if (!pool) {
+		report(false, "create a 64 x 2048 pool");
+		return;
+	}
+	for (round = 0; round < 2000; round++) {
+		struct nbpool_packet *a = nbpool_alloc(pool, GFP_KERNEL);
+		struct nbpool_packet *b = nbpool_alloc(pool, GFP_KERNEL);
+		struct sk_buff *sa, *sb;
+
+		if (!a || !b) {
+			bad++;
+			break;
+		}
+		memset(nbpool_packet_data(a), round, 300);
+		nbpool_packet_set_len(a, 300);
+		nbpool_packet_set_len(b, 60);
+		sa = nbpool_packet_to_skb(a);
+		sb = (round & 1) ? nbpool_packet_to_skb(b) : NULL;
+		if (!(round & 1))
+			nbpool_free(b);
+		bad += !sa || sa->data[299] != (u8)round;
+		kfree_skb(sa);
+		kfree_skb(sb);
+	}
+	nbpool_get_stats(pool, &st);
+	report(!bad && st.buffers_free == 64 && st.recycled > 0 && balanced(pool, 0),
+	       "2000 rounds of lending to skbs and recycling, nothing lost");
+	nbpool_destroy(pool);
+}
+
+static void check_tx_copy(void)
+{
+	struct nbpool *pool = new_pool("selftest-tx", 8, 4096, DMA_TO_DEVICE);
+	struct nbpool_packet *pkt;
+	struct sk_buff *skb = alloc_skb(1500, GFP_KERNEL);
+	unsigned int i;
+	bool ok = false;
+
+	if (pool && skb) {
+		for (i = 0; i < 1500; i++)
+			skb_put_u8(skb, i * 7);
+		pkt = nbpool_packet_from_skb(pool, skb, GFP_KERNEL);
+		if (!IS_ERR(pkt)) {
+			ok = nbpool_packet_len(pkt) == 1500 &&
+			     !memcmp(nbpool_packet_data(pkt), skb->data, 1500);
+			nbpool_free(pkt);
+		}
+		ok = ok && balanced(pool, 0);
+	}
+	report(ok, "an skb copied into a TX buffer round-trips byte for byte");
+	kfree_skb(skb);
+	nbpool_destroy(pool);
+}
+
+static bool pool_dir_gone(const char *name, unsigned int ms)
+{
+	struct dentry *root = debugfs_lookup("nbpool", NULL);
+	bool gone = false;
+
+	for (; root && ms && !gone; ms -= min(ms, 20U)) {
+		struct dentry *d = debugfs_lookup(name, root);
+
+		gone = !d;
+		dput(d);
+		if (!gone)
+			msleep(20);
+	}
+	dput(root);
+	return gone;
+}
+
+/* Destroy with skbs in flight: unmapped at once, freed when they go. */
+static void check_destroy_lent(void)
+{
+	struct nbpool *pool = new_pool("selftest-destroy", 8, 2048, DMA_FROM_DEVICE);
+	struct iommu_domain *dom = iommu_get_domain_for_dev(dma_dev);
+	struct sk_buff *skbs[4] = {};
+	dma_addr_t dma[4] = {};
+	unsigned int i, mapped = 0;
+
+	if (!pool) {
+		report(false, "create a pool to destroy");
+		return;
+	}
+	for (i = 0; i < 4; i++) {
+		struct nbpool_packet *pkt = nbpool_alloc(pool, GFP_KERNEL);
+
+		if (!pkt)
+			break;
+		nbpool_packet_set_len(pkt, 100);
+		dma[i] = nbpool_packet_dma_addr(pkt);
+		skbs[i] = nbpool_packet_to_skb(pkt);
+	}
+	nbpool_destroy(pool);
+	if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))
+		for (i = 0; i < 4; i++)
+			mapped += dma[i] && iommu_iova_to_phys(dom, dma[i]);
+	report(!mapped, "nbpool_destroy unmaps buffers the stack still holds");
+	report(!pool_dir_gone("selftest-destroy", 200), "the pool waits for its skbs");
+	for (i = 0; i < 4; i++)
+		kfree_skb(skbs[i]);
+	report(pool_dir_gone("selftest-destroy", 5000), "the pool is freed once they are back");
+}
+
+static int __init nbpool_selftest_init(void)
+{
+	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+					      VIRTIO_NET_MODERN_ID, NULL);
+
+	if (!pdev) {
+		report(false, "find a virtio-net PCI device to DMA with");
+		return 0;
+	}
+	dma_dev = &pdev->dev;
+	check_capacity_and_dma();
+	check_lend_recycle();
+	check_tx_copy();
+	check_destroy_lent();
+	pci_dev_put(pdev);
+	pr_info("%s selftest: all checks ran (%u failed)\n", failed ? "FAIL" : "PASS", failed);
+	return 0;
+}
+
+static void __exit nbpool_selftest_exit(void)
+{
+}
+
+module_init(nbpool_selftest_init);
+module_exit(nbpool_selftest_exit);
+MODULE_DESCRIPTION("Run-time self-test of nbpool for kernels without KUnit");
+MODULE_LICENSE("GPL");
