@@ -40,4 +40,7 @@ check:
 demo:
 	@qemu/demo.sh
 
-.PHONY: all modules kdir-check clean install kunit sparse checkpatch check demo
+bench:
+	@qemu/bench.sh
+
+.PHONY: all modules kdir-check clean install kunit sparse checkpatch check demo bench

@@ -167,6 +167,7 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
  * @tx_copies: skbs copied into pool buffers by nbpool_packet_from_skb()
  * @recycled: pages that came back from the stack through page_pool
  * @pages_lost: pages the stack kept that page_pool gave to the page allocator
+ * @pages_replaced: of those, replaced with new pages (off the fast path)
  * @bad_calls: calls refused for bad arguments (double free, wrong pool, ...)
  * @buffers: capacity in buffers (nbpool_buffer_count())
  * @buffers_free: buffers ready to be allocated
@@ -185,6 +186,7 @@ struct nbpool_stats {
 	u64 tx_copies;
 	u64 recycled;
 	u64 pages_lost;
+	u64 pages_replaced;
 	u64 bad_calls;
 	u64 buffers;
 	u64 buffers_free;
@@ -245,6 +247,20 @@ static inline unsigned int nbpool_packet_len(const struct nbpool_packet *pkt)
  * Return: the offset; the pool's headroom for a new packet.
  */
 static inline unsigned int nbpool_packet_offset(const struct nbpool_packet *pkt)
+{
+	return pkt->offset;
+}
+
+/**
+ * nbpool_packet_headroom() - bytes of the buffer before the data
+ * @pkt: the packet
+ *
+ * DriverKit's headroom: room to prepend headers in place.
+ *
+ * Context: any.
+ * Return: the data offset.
+ */
+static inline unsigned int nbpool_packet_headroom(const struct nbpool_packet *pkt)
 {
 	return pkt->offset;
 }

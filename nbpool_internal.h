@@ -88,7 +88,9 @@ struct nbpool {
 	int nid;
 	char name[NBPOOL_NAME_LEN];
 	struct xarray page_of_pfn;	/* pfn -> index into pages[] */
-	unsigned int released_at_create;	/* page_pool's release count then */
+	unsigned int released_by_us;	/* page_pool releases we asked for */
+	unsigned int pages_replaced;	/* lost pages replaced with new ones */
+	struct work_struct replenish_work;
 
 	atomic64_t bad_calls;
 

@@ -133,7 +133,7 @@ static void nbpool_page_release(struct nbpool *pool, struct nbpool_page *p)
 /* Pages page_pool gave to the page allocator instead of back to us. */
 static unsigned int nbpool_pages_lost(const struct nbpool *pool)
 {
-	return atomic_read(&pool->pp->pages_state_release_cnt) - pool->released_at_create;
+	return atomic_read(&pool->pp->pages_state_release_cnt) - pool->released_by_us;
 }
 
 /*
@@ -142,12 +142,20 @@ static unsigned int nbpool_pages_lost(const struct nbpool *pool)
  * fallback for pages with an elevated refcount does it: it releases the
  * page from the pool and drops a reference, and we drop the last one.
  */
-static void nbpool_pp_discard(struct page_pool *pp, struct page *page)
+static void nbpool_pp_discard(struct nbpool *pool, struct page *page)
 {
 	nbpool_pp_set_refs(page, 1);
 	get_page(page);
-	page_pool_put_full_page(pp, page, false);
+	page_pool_put_full_page(pool->pp, page, false);
 	put_page(page);
+	pool->released_by_us++;
+}
+
+/* Give back what an order-0 page_pool refill allocated beyond what we took. */
+static void nbpool_pp_discard_extras(struct nbpool *pool)
+{
+	while (pool->pp->alloc.count)
+		nbpool_pp_discard(pool, page_pool_alloc_pages(pool->pp, GFP_ATOMIC));
 }
 
 /*
@@ -172,7 +180,7 @@ static void nbpool_reclaim(struct nbpool *pool)
 		p = entry ? &pool->pages[xa_to_value(entry)] : NULL;
 		if (WARN_ONCE(!p || !p->away, "nbpool %s: page_pool returned a page the pool does not own\n",
 			      pool->name)) {
-			nbpool_pp_discard(pp, page);
+			nbpool_pp_discard(pool, page);
 			break;
 		}
 		nbpool_pp_set_refs(page, 1);
@@ -183,6 +191,73 @@ static void nbpool_reclaim(struct nbpool *pool)
 		nbpool_page_refill(pool, p - pool->pages, nbpool_page_mask(pool, p - pool->pages) & ~p->free);
 		pool->cnt.recycled++;
 	}
+	if (unlikely(nbpool_pages_lost(pool) > pool->pages_replaced && !pool->dying))
+		schedule_work(&pool->replenish_work);
+}
+
+/*
+ * Replace pages that the stack kept past page_pool's reach (a plain page
+ * reference at recycle time makes page_pool give the page to the page
+ * allocator). Such a page no longer carries our page_pool in page->pp: the
+ * struct page itself is never freed, so reading it is safe. Runs from a
+ * work item, rarely; allocates and maps a new page like nbpool_create().
+ */
+static void nbpool_replenish_work_fn(struct work_struct *work)
+{
+	struct nbpool *pool = container_of(work, struct nbpool, replenish_work);
+	unsigned int i;
+
+	spin_lock_bh(&pool->lock);
+	nbpool_reclaim(pool);	/* drain the ring: the next page_pool alloc is new */
+	for (i = 0; i < pool->nr_pages && !pool->dying; i++) {
+		struct nbpool_page *p = &pool->pages[i];
+		struct page *page;
+		dma_addr_t dma;
+
+		if (!p->away || READ_ONCE(p->page->pp) == pool->pp)
+			continue;
+		page = page_pool_alloc_pages(pool->pp, GFP_ATOMIC | __GFP_NOWARN);
+		if (!page)
+			break;
+		nbpool_pp_discard_extras(pool);
+		dma = dma_map_page_attrs(pool->dev, page, 0, PAGE_SIZE << pool->order,
+					 pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
+		if (dma_mapping_error(pool->dev, dma) ||
+		    xa_err(xa_store(&pool->page_of_pfn, page_to_pfn(page), xa_mk_value(i),
+				    GFP_ATOMIC))) {
+			if (!dma_mapping_error(pool->dev, dma))
+				dma_unmap_page_attrs(pool->dev, dma, PAGE_SIZE << pool->order,
+						     pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
+			nbpool_pp_discard(pool, page);
+			break;
+		}
+		dma_unmap_page_attrs(pool->dev, p->dma, PAGE_SIZE << pool->order,
+				     pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
+		xa_erase(&pool->page_of_pfn, page_to_pfn(p->page));
+		nbpool_pp_set_refs(page, 1);
+		p->page = page;
+		p->dma = dma;
+		if (pool->sgt) {
+			struct scatterlist *sg;
+			unsigned int j;
+
+			for_each_sgtable_sg(pool->sgt, sg, j) {
+				if (j == i) {
+					sg_set_page(sg, page, PAGE_SIZE << pool->order, 0);
+					sg_dma_address(sg) = dma;
+				}
+			}
+		}
+		p->away = false;
+		p->lent = 0;
+		pool->pages_away--;
+		pool->buffers_avail += hweight_long(p->free);
+		nbpool_page_refill(pool, i, nbpool_page_mask(pool, i) & ~p->free);
+		pool->pages_replaced++;
+	}
+	if (nbpool_pages_lost(pool) > pool->pages_replaced && !pool->dying)
+		schedule_work(&pool->replenish_work);	/* try again later */
+	spin_unlock_bh(&pool->lock);
 }
 
 static bool nbpool_pool_valid(const struct nbpool *pool, const char *caller)
@@ -363,7 +438,8 @@ static noinline void nbpool_cache_flush(struct nbpool *pool, unsigned int keep)
  *	document the caller's context (the call never sleeps)
  *
  * The packet's data offset is the pool's headroom, its length 0. In pools
- * that can receive, the whole data area is synced for the device.
+ * that can receive, the whole data area is synced for the device. Called
+ * from the pool's own NAPI poll, it takes no lock (see the pool's napi).
  *
  * Context: process or softirq context, any CPU; not hardirq and not with
  * interrupts disabled. Never sleeps.
@@ -723,6 +799,7 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 	stats->recycled = pool->cnt.recycled;
 	stats->bad_calls = atomic64_read(&pool->bad_calls);
 	stats->pages_lost = nbpool_pages_lost(pool);
+	stats->pages_replaced = pool->pages_replaced;
 	stats->buffers = pool->buffer_count;
 	stats->buffers_free = pool->buffers_avail + cached;
 	stats->buffers_driver = pool->buffers_held - cached;
@@ -737,7 +814,7 @@ static const char nbpool_stat_names[][ETH_GSTRING_LEN] = {
 	"nbpool_allocs", "nbpool_alloc_fast", "nbpool_frees",
 	"nbpool_alloc_fail", "nbpool_lent", "nbpool_rx_copies",
 	"nbpool_tx_copies", "nbpool_recycled", "nbpool_pages_lost",
-	"nbpool_bad_calls", "nbpool_buffers", "nbpool_buffers_free",
+	"nbpool_pages_replaced", "nbpool_bad_calls", "nbpool_buffers", "nbpool_buffers_free",
 	"nbpool_buffers_driver", "nbpool_buffers_stack", "nbpool_packets_free",
 };
 
@@ -929,6 +1006,7 @@ static void nbpool_free_pool(struct nbpool *pool)
 	unsigned int i;
 
 	nbpool_debugfs_remove(pool);
+	cancel_work_sync(&pool->replenish_work);
 	if (pool->pp) {
 		nbpool_unmap_pages(pool, pool->nr_pages);
 		for (i = 0; i < pool->nr_pages; i++)
@@ -972,10 +1050,7 @@ static int nbpool_fill(struct nbpool *pool)
 		if (err)
 			return err;
 	}
-	/* Order-0 refills come in bulk: give back what was allocated beyond nr_pages. */
-	while (pool->pp->alloc.count)
-		nbpool_pp_discard(pool->pp, page_pool_alloc_pages(pool->pp, GFP_KERNEL));
-	pool->released_at_create = atomic_read(&pool->pp->pages_state_release_cnt);
+	nbpool_pp_discard_extras(pool);
 
 	/* Buffer 0 on top of the stack, so a fresh pool hands out 0, 1, 2... */
 	for (i = pool->buffer_count; i-- > 0;)
@@ -1048,6 +1123,7 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	init_waitqueue_head(&pool->waitq);
 	xa_init(&pool->page_of_pfn);
 	INIT_LIST_HEAD(&pool->zombie_node);
+	INIT_WORK(&pool->replenish_work, nbpool_replenish_work_fn);
 
 	err = nbpool_geometry(pool);
 	if (err)
@@ -1099,7 +1175,8 @@ EXPORT_SYMBOL(nbpool_create);
 static bool nbpool_all_back(struct nbpool *pool)
 {
 	nbpool_reclaim(pool);
-	return !pool->buffers_held && pool->pages_away <= nbpool_pages_lost(pool);
+	return !pool->buffers_held &&
+	       pool->pages_away <= nbpool_pages_lost(pool) - pool->pages_replaced;
 }
 
 static void nbpool_report_out(struct nbpool *pool, const char *when)
@@ -1150,7 +1227,8 @@ static void nbpool_zombie_work_fn(struct work_struct *work)
  * nbpool_destroy() - tear a pool down
  * @pool: the pool, or NULL (a no-op)
  *
- * The device must have stopped using the pool's buffers. When this returns
+ * The device must have stopped using the pool's buffers and the pool's NAPI
+ * must be disabled (napi_disable()). When this returns
  * no buffer is mapped for DMA any more. Packets the driver still holds may
  * still be freed with nbpool_free(); buffers inside skbs come back when the
  * stack frees them. Until then the pool is reported by name with what is

@@ -5,6 +5,7 @@
 
 #include <kunit/test.h>
 #include "nbpool.h"
+#include "nbpool_test_freed.h"
 
 /* A real DMA device: the guest's first virtio-net NIC, behind the IOMMU. */
 struct device *nbpool_test_dev(struct kunit *test);
@@ -15,8 +16,8 @@ struct nbpool_params nbpool_test_params(struct kunit *test, unsigned int count,
 					unsigned int size, enum dma_data_direction dir);
 /* Create a pool that is destroyed when the test ends; fails the test on error. */
 struct nbpool *nbpool_test_create(struct kunit *test, const struct nbpool_params *p);
-/* Wait until a destroyed pool's debugfs directory is gone (the pool freed). */
-bool nbpool_test_wait_freed(const char *name, unsigned int ms);
+/* Lines of debugfs nbpool/<pool>/<file> that contain @needle, or -errno. */
+int nbpool_test_count_lines(const char *pool, const char *file, const char *needle);
 /* Check the pool's books: free + driver + stack == buffers; allocs - frees == held. */
 void nbpool_test_expect_balanced(struct kunit *test, struct nbpool *pool,
 				 unsigned int held);

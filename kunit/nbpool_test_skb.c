@@ -2,6 +2,8 @@
 /* Suite nbpool_skb: lending buffers to the stack and copying skbs in. */
 #include <linux/skbuff.h>
 #include <linux/mm.h>
+#include <linux/io.h>
+#include <linux/delay.h>
 #include "nbpool_test.h"
 
 static struct nbpool_packet *rx_packet(struct kunit *test, struct nbpool *pool,
@@ -223,7 +225,49 @@ static void nbpool_skb_from_skb_errors(struct kunit *test)
 	nbpool_test_expect_balanced(test, pool, 0);
 }
 
+/*
+ * Something in the stack keeps a plain page reference: page_pool gives the
+ * page to the page allocator instead of back. The pool notices, counts it
+ * and replaces the page, so its capacity is whole again.
+ */
+static void nbpool_skb_lost_page_replaced(struct kunit *test)
+{
+	struct nbpool_params p = nbpool_test_params(test, 8, 2048, DMA_FROM_DEVICE);
+	struct nbpool_packet *pkts[8];
+	struct nbpool_stats st;
+	struct sk_buff *skb;
+	struct nbpool *pool;
+	struct page *page;
+	unsigned int i, bad_dma = 0;
+
+	pool = nbpool_test_create(test, &p);
+	skb = nbpool_packet_to_skb(rx_packet(test, pool, 64, 7));
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	page = virt_to_head_page(skb->head);
+	get_page(page);
+	kfree_skb(skb);		/* page_pool sees refcount 2: releases the page */
+	put_page(page);
+
+	for (i = 0; i < 100; i++) {
+		nbpool_get_stats(pool, &st);
+		if (st.pages_replaced)
+			break;
+		msleep(20);
+	}
+	KUNIT_EXPECT_EQ(test, st.pages_lost, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.pages_replaced, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.buffers_free, 8ULL);
+	nbpool_test_expect_balanced(test, pool, 0);
+	KUNIT_ASSERT_EQ(test, nbpool_alloc_bulk(pool, pkts, 8, GFP_KERNEL), 8U);
+	for (i = 0; i < 8; i++)
+		bad_dma += nbpool_test_dma_to_phys(p.dev, nbpool_packet_dma_addr(pkts[i])) !=
+			   virt_to_phys(nbpool_packet_data(pkts[i]));
+	KUNIT_EXPECT_EQ(test, bad_dma, 0U);
+	nbpool_free_bulk(pkts, 8);
+}
+
 static struct kunit_case nbpool_skb_cases[] = {
+	KUNIT_CASE(nbpool_skb_lost_page_replaced),
 	KUNIT_CASE(nbpool_skb_lend),
 	KUNIT_CASE(nbpool_skb_shared_page),
 	KUNIT_CASE(nbpool_skb_back_before_release),

@@ -4,6 +4,9 @@
 #include <linux/iommu.h>
 #include <linux/debugfs.h>
 #include <linux/delay.h>
+#include <linux/fs.h>
+#include <linux/slab.h>
+#include <linux/sizes.h>
 #include "nbpool_test.h"
 
 #define VIRTIO_NET_MODERN_ID	0x1041
@@ -56,23 +59,32 @@ struct nbpool *nbpool_test_create(struct kunit *test, const struct nbpool_params
 	return pool;
 }
 
-bool nbpool_test_wait_freed(const char *name, unsigned int ms)
+int nbpool_test_count_lines(const char *pool, const char *file, const char *needle)
 {
-	struct dentry *root = debugfs_lookup("nbpool", NULL);
-	bool gone = false;
+	char path[96];
+	struct file *f;
+	char *buf;
+	ssize_t n;
+	loff_t pos = 0;
+	int count = 0;
+	char *line, *cur;
 
-	if (!root)
-		return false;
-	for (; ms && !gone; ms -= min(ms, 20U)) {
-		struct dentry *d = debugfs_lookup(name, root);
-
-		gone = !d;
-		dput(d);
-		if (!gone)
-			msleep(20);
+	snprintf(path, sizeof(path), "/sys/kernel/debug/nbpool/%s/%s", pool, file);
+	f = filp_open(path, O_RDONLY, 0);
+	if (IS_ERR(f))
+		return PTR_ERR(f);
+	buf = kvzalloc(SZ_64K, GFP_KERNEL);
+	if (!buf) {
+		filp_close(f, NULL);
+		return -ENOMEM;
 	}
-	dput(root);
-	return gone;
+	n = kernel_read(f, buf, SZ_64K - 1, &pos);
+	filp_close(f, NULL);
+	cur = buf;
+	while (n > 0 && (line = strsep(&cur, "\n")))
+		count += !!strstr(line, needle);
+	kvfree(buf);
+	return n < 0 ? n : count;
 }
 
 void nbpool_test_expect_balanced(struct kunit *test, struct nbpool *pool, unsigned int held)

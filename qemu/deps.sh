@@ -12,6 +12,7 @@ declare -A groups=(
 		 linux-image-amd64 linux-image-6.12-amd64"
 	[demo]="gcc make kmod cpio gzip python3 qemu-system-x86 busybox-static iproute2 ethtool
 		linux-headers-amd64 linux-headers-6.12-amd64 linux-image-amd64 linux-image-6.12-amd64"
+	[plot]="gnuplot-nox"
 )
 
 want=()

@@ -5,6 +5,7 @@
 # $NBPOOL_OUT/NAME.log, the guest's verdict to $NBPOOL_OUT/NAME.verdict.
 # Exit status: 0 if the guest wrote its verdict and the console is free of
 # kernel reports; 1 otherwise, with the reason as the last line.
+# NBPOOL_QEMU_EXTRA: more QEMU arguments (e.g. -icount for benchmarks).
 # NBPOOL_EXPECTED_WARNINGS="msg1|msg2": the boot must WARN exactly once with
 # each of these messages and never otherwise (for suites that provoke WARNs).
 set -euo pipefail
@@ -24,7 +25,7 @@ rc=0
 timeout --foreground "$tmo" qemu-system-x86_64 \
 	-machine q35,kernel-irqchip=split -accel tcg -cpu max -smp "${NBPOOL_SMP:-2}" -m 2G \
 	-device intel-iommu,intremap=on,device-iotlb=on \
-	"${nics[@]}" \
+	"${nics[@]}" ${NBPOOL_QEMU_EXTRA:-} \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic intel_iommu=on iommu.strict=1 $extra" \
 	-display none -monitor none -no-reboot \

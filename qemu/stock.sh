@@ -17,8 +17,9 @@ for kdir in /usr/src/linux-headers-*-amd64; do
 	blog=$NBPOOL_OUT/build-stock-$kver.log
 	rm -rf "$dir" && mkdir -p "$dir"
 	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$dir"
-	if ! make -C "$kdir" M="$dir" NBPOOL_SELFTEST=1 modules >"$blog" 2>&1; then
-		echo "FAIL stock $kver: build failed: $(grep -m1 -E 'error|Error' "$blog") (log: $blog)"
+	if ! make -C "$kdir" M="$dir" NBPOOL_SELFTEST=1 W=1 modules >"$blog" 2>&1 ||
+	   grep -q -E 'warning:|error:' "$blog"; then
+		echo "FAIL stock $kver: build failed: $(grep -m1 -E 'warning:|error:|Error' "$blog") (log: $blog)"
 		continue
 	fi
 	say "running the self-test on the stock $kver kernel in QEMU (about 30 s)" >&2

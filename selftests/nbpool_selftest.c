@@ -16,6 +16,7 @@
 #include <linux/delay.h>
 #include <linux/debugfs.h>
 #include "nbpool.h"
+#include "kunit/nbpool_test_freed.h"
 
 #define VIRTIO_NET_MODERN_ID	0x1041
 
@@ -147,23 +148,6 @@ static void check_tx_copy(void)
 	nbpool_destroy(pool);
 }
 
-static bool pool_dir_gone(const char *name, unsigned int ms)
-{
-	struct dentry *root = debugfs_lookup("nbpool", NULL);
-	bool gone = false;
-
-	for (; root && ms && !gone; ms -= min(ms, 20U)) {
-		struct dentry *d = debugfs_lookup(name, root);
-
-		gone = !d;
-		dput(d);
-		if (!gone)
-			msleep(20);
-	}
-	dput(root);
-	return gone;
-}
-
 /* Destroy with skbs in flight: unmapped at once, freed when they go. */
 static void check_destroy_lent(void)
 {
@@ -191,10 +175,10 @@ static void check_destroy_lent(void)
 		for (i = 0; i < 4; i++)
 			mapped += dma[i] && iommu_iova_to_phys(dom, dma[i]);
 	report(!mapped, "nbpool_destroy unmaps buffers the stack still holds");
-	report(!pool_dir_gone("selftest-destroy", 200), "the pool waits for its skbs");
+	report(!nbpool_test_wait_freed("selftest-destroy", 200), "the pool waits for its skbs");
 	for (i = 0; i < 4; i++)
 		kfree_skb(skbs[i]);
-	report(pool_dir_gone("selftest-destroy", 5000), "the pool is freed once they are back");
+	report(nbpool_test_wait_freed("selftest-destroy", 5000), "the pool is freed once they are back");
 }
 
 static int __init nbpool_selftest_init(void)

@@ -1,0 +1,351 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * nbpool_bench: cost per operation of nbpool next to what a driver would do
+ * without it, all in one boot on one CPU. Modelled on the kernel's page_pool
+ * microbenchmark: tight loops in the context each path is meant for (the
+ * owning NAPI poll for the fast paths), many iterations, time per operation.
+ * Under QEMU's -icount shift=0 the guest clock advances one nanosecond per
+ * instruction, so the same figures read as instructions per operation.
+ *
+ * Output, one line per measurement, for qemu/bench.sh to tabulate:
+ *   NBPOOL-BENCH <case> <variant> <per-op> <unit-free number>
+ */
+#define pr_fmt(fmt) "NBPOOL-BENCH " fmt
+#include <linux/module.h>
+#include <linux/pci.h>
+#include <linux/netdevice.h>
+#include <linux/etherdevice.h>
+#include <linux/skbuff.h>
+#include <linux/kthread.h>
+#include <linux/completion.h>
+#include <linux/dma-mapping.h>
+#include <linux/mm.h>
+#include <linux/vmstat.h>
+#include "nbpool.h"
+#include "nbpool_compat.h"
+
+#define VIRTIO_NET_MODERN_ID	0x1041
+
+static unsigned int loops = 200000;
+module_param(loops, uint, 0444);
+MODULE_PARM_DESC(loops, "iterations per measurement");
+
+static struct device *dev;
+
+struct napi_runner {
+	struct net_device *ndev;
+	struct napi_struct napi;
+	struct completion done;
+	void (*body)(struct napi_runner *r);
+	void *arg;
+	u64 ns;
+};
+
+static int runner_poll(struct napi_struct *napi, int budget)
+{
+	struct napi_runner *r = container_of(napi, struct napi_runner, napi);
+
+	r->body(r);
+	napi_complete_done(napi, 0);
+	complete(&r->done);
+	return 0;
+}
+
+/* Run @body as a real NAPI poll on this CPU and wait for it. */
+static void run_in_napi(struct napi_runner *r, void (*body)(struct napi_runner *r), void *arg)
+{
+	r->body = body;
+	r->arg = arg;
+	reinit_completion(&r->done);
+	local_bh_disable();
+	napi_schedule(&r->napi);
+	local_bh_enable();
+	wait_for_completion(&r->done);
+}
+
+static void report(const char *what, const char *variant, u64 ns, u64 ops)
+{
+	pr_info("%s %s %llu.%02llu\n", what, variant, div64_u64(ns, ops),
+		div64_u64((ns % ops) * 100, ops));
+}
+
+static struct nbpool *bench_pool(struct napi_runner *r, unsigned int count,
+				 unsigned int size, enum dma_data_direction dir)
+{
+	struct nbpool_params p = {
+		.dev = dev, .netdev = r ? r->ndev : NULL, .napi = r ? &r->napi : NULL,
+		.name = "bench", .packet_count = count, .buffer_count = count,
+		.buffer_size = size, .dma_dir = dir, .nid = NUMA_NO_NODE,
+	};
+	struct nbpool *pool = nbpool_create(&p);
+
+	return IS_ERR(pool) ? NULL : pool;
+}
+
+/* Case 1: one alloc + one free in the owning NAPI poll. */
+static void body_nbpool_single(struct napi_runner *r)
+{
+	struct nbpool *pool = r->arg;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < loops; i++) {
+		struct nbpool_packet *pkt = nbpool_alloc(pool, GFP_ATOMIC);
+
+		if (unlikely(!pkt))
+			break;
+		nbpool_free(pkt);
+	}
+	r->ns = ktime_get_ns() - t0;
+}
+
+static void body_pp_single(struct napi_runner *r)
+{
+	struct page_pool *pp = r->arg;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < loops; i++) {
+		struct page *page = page_pool_dev_alloc_pages(pp);
+
+		if (unlikely(!page))
+			break;
+		page_pool_recycle_direct(pp, page);
+	}
+	r->ns = ktime_get_ns() - t0;
+}
+
+/* Case 2: bulk of 64, per packet. */
+static void body_nbpool_bulk(struct napi_runner *r)
+{
+	struct nbpool_packet *pkts[64];
+	struct nbpool *pool = r->arg;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < loops / 64; i++) {
+		unsigned int n = nbpool_alloc_bulk(pool, pkts, 64, GFP_ATOMIC);
+
+		nbpool_free_bulk(pkts, n);
+	}
+	r->ns = ktime_get_ns() - t0;
+}
+
+static struct page_pool *bench_page_pool(struct napi_runner *r)
+{
+	struct page_pool_params pp = {
+		.flags = PP_FLAG_DMA_MAP, .order = 0, .pool_size = 1024,
+		.nid = NUMA_NO_NODE, .dev = dev, .dma_dir = DMA_FROM_DEVICE,
+	};
+
+#ifdef NBPOOL_HAVE_NAPI_LIST_OWNER
+	pp.napi = &r->napi;	/* direct recycling needs no hint on 6.1 */
+#endif
+	return page_pool_create(&pp);
+}
+
+/* Case 4: what a driver does per packet without a pool. */
+static u64 bench_map_per_packet(unsigned int n)
+{
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < n; i++) {
+		struct page *page = dev_alloc_pages(0);
+		dma_addr_t dma;
+
+		if (unlikely(!page))
+			break;
+		dma = dma_map_page(dev, page, 0, PAGE_SIZE, DMA_FROM_DEVICE);
+		if (!dma_mapping_error(dev, dma))
+			dma_unmap_page(dev, dma, PAGE_SIZE, DMA_FROM_DEVICE);
+		put_page(page);
+	}
+	return ktime_get_ns() - t0;
+}
+
+/* Case 5: TX of an skb: copy into a pool buffer, or map the skb itself. */
+static void bench_tx(unsigned int len)
+{
+	struct nbpool *pool = bench_pool(NULL, 64, len + 64, DMA_TO_DEVICE);
+	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
+	unsigned int i, n = loops / 10;
+	char name[16];
+	u64 t0;
+
+	if (!pool || !skb)
+		goto out;
+	skb_put(skb, len);
+	memset(skb->data, 0x5a, len);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		struct nbpool_packet *pkt = nbpool_packet_from_skb(pool, skb, GFP_ATOMIC);
+
+		if (IS_ERR(pkt))
+			break;
+		nbpool_free(pkt);
+	}
+	snprintf(name, sizeof(name), "tx%u", len);
+	report(name, "nbpool_copy", ktime_get_ns() - t0, n);
+	t0 = ktime_get_ns();
+	for (i = 0; i < n; i++) {
+		dma_addr_t dma = dma_map_single(dev, skb->data, len, DMA_TO_DEVICE);
+
+		if (dma_mapping_error(dev, dma))
+			break;
+		dma_unmap_single(dev, dma, len, DMA_TO_DEVICE);
+	}
+	report(name, "dma_map_single", ktime_get_ns() - t0, n);
+out:
+	kfree_skb(skb);
+	nbpool_destroy(pool);
+}
+
+struct remote_free {
+	struct completion done;
+	void **objs;
+	unsigned int n;
+	struct page_pool *pp;
+	u64 ns;
+};
+
+static int remote_free_fn(void *arg)
+{
+	struct remote_free *rf = arg;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	local_bh_disable();	/* as the stack frees skbs: in softirq */
+	for (i = 0; i < rf->n; i++) {
+		if (rf->pp)
+			page_pool_put_full_page(rf->pp, rf->objs[i], false);
+		else
+			nbpool_free(rf->objs[i]);
+	}
+	local_bh_enable();
+	rf->ns = ktime_get_ns() - t0;
+	complete(&rf->done);
+	return 0;
+}
+
+/* Case 3: frees from another CPU (nbpool's locked path, page_pool's ring). */
+static void bench_remote(struct napi_runner *r, struct nbpool *pool, struct page_pool *pp)
+{
+	const unsigned int n = 1024;
+	struct remote_free rf = { .n = n };
+	struct task_struct *t;
+	unsigned int i, other = cpumask_any_but(cpu_online_mask, smp_processor_id());
+
+	if (other >= nr_cpu_ids)
+		return;
+	rf.objs = kcalloc(n, sizeof(void *), GFP_KERNEL);
+	if (!rf.objs)
+		return;
+	for (i = 0; i < n; i++)
+		rf.objs[i] = nbpool_alloc(pool, GFP_KERNEL);
+	init_completion(&rf.done);
+	t = kthread_create_on_cpu(remote_free_fn, &rf, other, "nbpool-bench-rf");
+	if (!IS_ERR(t)) {
+		wake_up_process(t);
+		wait_for_completion(&rf.done);
+		report("remote_free", "nbpool", rf.ns, n);
+	}
+	for (i = 0; i < n; i++)
+		rf.objs[i] = page_pool_dev_alloc_pages(pp);
+	rf.pp = pp;
+	reinit_completion(&rf.done);
+	t = kthread_create_on_cpu(remote_free_fn, &rf, other, "nbpool-bench-rf");
+	if (!IS_ERR(t)) {
+		wake_up_process(t);
+		wait_for_completion(&rf.done);
+		report("remote_free", "page_pool", rf.ns, n);
+	}
+	kfree(rf.objs);
+}
+
+static int __init nbpool_bench_init(void)
+{
+	static const unsigned int scale[] = { 256, 1024, 4096, 16384, 65536 };
+	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
+					      VIRTIO_NET_MODERN_ID, NULL);
+	struct napi_runner *r;
+	struct page_pool *pp;
+	struct nbpool *pool;
+	unsigned int i;
+
+	if (!pdev)
+		return -ENODEV;
+	dev = &pdev->dev;
+	r = kzalloc(sizeof(*r), GFP_KERNEL);
+	if (!r)
+		return -ENOMEM;
+	init_completion(&r->done);
+	r->ndev = alloc_etherdev(0);
+	if (!r->ndev)
+		return -ENOMEM;
+	netif_napi_add(r->ndev, &r->napi, runner_poll);
+	napi_enable(&r->napi);
+	set_cpus_allowed_ptr(current, cpumask_of(smp_processor_id()));
+
+	pool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE);
+	pp = bench_page_pool(r);
+	if (!pool || IS_ERR(pp))
+		return -ENOMEM;
+
+	run_in_napi(r, body_nbpool_single, pool);	/* warm up */
+	run_in_napi(r, body_nbpool_single, pool);
+	report("single", "nbpool", r->ns, loops);
+	run_in_napi(r, body_pp_single, pp);
+	run_in_napi(r, body_pp_single, pp);
+	report("single", "page_pool", r->ns, loops);
+	run_in_napi(r, body_nbpool_bulk, pool);
+	report("bulk64", "nbpool", r->ns, loops / 64 * 64);
+	bench_remote(r, pool, pp);
+	report("map_per_packet", "dev_alloc_dma_map", bench_map_per_packet(loops / 10), loops / 10);
+	bench_tx(64);
+	bench_tx(1500);
+	bench_tx(9000);
+	nbpool_destroy(pool);
+	page_pool_destroy(pp);
+
+	for (i = 0; i < ARRAY_SIZE(scale); i++) {
+		char name[24];
+		u64 t0 = ktime_get_ns();
+		unsigned long free0 = global_zone_page_state(NR_FREE_PAGES);
+
+		pool = bench_pool(r, scale[i], 2048, DMA_FROM_DEVICE);
+		if (!pool)
+			break;
+		snprintf(name, sizeof(name), "create%u", scale[i]);
+		report(name, "nbpool", ktime_get_ns() - t0, 1);
+		/* Bytes of memory per buffer, from the page allocator's own count. */
+		snprintf(name, sizeof(name), "memory%u", scale[i]);
+		report(name, "bytes_per_buffer",
+		       (u64)(free0 - global_zone_page_state(NR_FREE_PAGES)) * PAGE_SIZE,
+		       scale[i]);
+		run_in_napi(r, body_nbpool_single, pool);
+		snprintf(name, sizeof(name), "scale%u", scale[i]);
+		report(name, "nbpool", r->ns, loops);
+		t0 = ktime_get_ns();
+		nbpool_destroy(pool);
+		snprintf(name, sizeof(name), "destroy%u", scale[i]);
+		report(name, "nbpool", ktime_get_ns() - t0, 1);
+	}
+
+	napi_disable(&r->napi);
+	netif_napi_del(&r->napi);
+	free_netdev(r->ndev);
+	kfree(r);
+	pci_dev_put(pdev);
+	pr_info("done\n");
+	return 0;
+}
+
+static void __exit nbpool_bench_exit(void)
+{
+}
+
+module_init(nbpool_bench_init);
+module_exit(nbpool_bench_exit);
+MODULE_DESCRIPTION("nbpool microbenchmarks");
+MODULE_LICENSE("GPL");

@@ -1,0 +1,96 @@
+#!/usr/bin/env python3
+"""bench-report.py DIR: tabulate DIR/icount.txt and DIR/wall.txt (lines
+"case variant value") into DIR/results.md, DIR/results.csv and DIR/scale.png.
+icount figures are guest instructions per operation; wall figures are
+nanoseconds per operation under TCG (indicative only)."""
+import os
+import subprocess
+import sys
+
+
+def load(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            parts = line.split()
+            if len(parts) == 3:
+                out[(parts[0], parts[1])] = float(parts[2])
+    return out
+
+
+def main():
+    d = sys.argv[1]
+    ic, wall = load(os.path.join(d, 'icount.txt')), load(os.path.join(d, 'wall.txt'))
+    rows = []  # (case, nbpool key, baseline key, goal text, goal test on ratio)
+
+    def ratio_row(name, nb, base, goal, ok):
+        n, b = ic.get(nb), ic.get(base)
+        r = n / b if n and b else None
+        rows.append((name, n, b, r, goal, None if r is None else ok(r),
+                     wall.get(nb), wall.get(base)))
+
+    ratio_row('1. alloc+free, owning NAPI (nbpool vs page_pool)',
+              ('single', 'nbpool'), ('single', 'page_pool'), '<= 1.0x', lambda r: r <= 1.0)
+    ratio_row('2. bulk 64, per packet (vs page_pool single)',
+              ('bulk64', 'nbpool'), ('single', 'page_pool'), '<= 0.5x', lambda r: r <= 0.5)
+    ratio_row('3. free from another CPU (nbpool vs page_pool ring)',
+              ('remote_free', 'nbpool'), ('remote_free', 'page_pool'), '<= 1.0x', lambda r: r <= 1.0)
+    ratio_row('4. nbpool alloc+free vs dev_alloc_pages+dma_map+unmap+put (strict IOMMU)',
+              ('single', 'nbpool'), ('map_per_packet', 'dev_alloc_dma_map'), '>= 50x cheaper',
+              lambda r: r <= 1 / 50)
+    for size in (64, 1500, 9000):
+        k = f'tx{size}'
+        n, b = wall.get((k, 'nbpool_copy')), wall.get((k, 'dma_map_single'))
+        rows.append((f'5. TX {size} B: copy into pool vs dma_map_single+unmap (wall ns)',
+                     ic.get((k, 'nbpool_copy')), ic.get((k, 'dma_map_single')),
+                     n / b if n and b else None, 'report crossover (judged by wall)', None, n, b))
+    scale = sorted((int(c[5:]), v) for (c, var), v in ic.items() if c.startswith('scale'))
+    if scale:
+        vals = [v for _, v in scale]
+        r = max(vals) / min(vals)
+        rows.append((f'6. case 1 cost, buffer_count {scale[0][0]}..{scale[-1][0]} (max/min)',
+                     max(vals), min(vals), r, '<= 1.1', r <= 1.1, None, None))
+    mem = ic.get(('memory65536', 'bytes_per_buffer')) or wall.get(('memory65536', 'bytes_per_buffer'))
+    if mem:
+        rows.append(('7. kernel memory per 2048-byte buffer (65536 buffers), bytes',
+                     mem, 2048, mem / 2048, '<= 1.05x', mem / 2048 <= 1.05, None, None))
+
+    def fmt(v, nd=1):
+        return '-' if v is None else f'{v:.{nd}f}'
+
+    md = ['| case | nbpool (insn/op) | baseline (insn/op) | ratio | goal | met | nbpool (ns/op, TCG) | baseline (ns/op, TCG) |',
+          '| --- | --- | --- | --- | --- | --- | --- | --- |']
+    for name, n, b, r, goal, ok, wn, wb in rows:
+        met = '-' if ok is None else ('yes' if ok else 'NO')
+        md.append(f'| {name} | {fmt(n)} | {fmt(b)} | {fmt(r, 3)} | {goal} | {met} | {fmt(wn)} | {fmt(wb)} |')
+    md.append('')
+    md.append('| buffer_count | alloc+free (insn/op) | create (insn) | destroy (insn) | memory per buffer (bytes) |')
+    md.append('| --- | --- | --- | --- | --- |')
+    for count, v in scale:
+        md.append(f'| {count} | {fmt(v)} | {fmt(ic.get((f"create{count}", "nbpool")), 0)} | '
+                  f'{fmt(ic.get((f"destroy{count}", "nbpool")), 0)} | '
+                  f'{fmt(ic.get((f"memory{count}", "bytes_per_buffer")))} |')
+    with open(os.path.join(d, 'results.md'), 'w') as f:
+        f.write('\n'.join(md) + '\n')
+    print('\n'.join(md))
+
+    with open(os.path.join(d, 'results.csv'), 'w') as f:
+        f.write('case,variant,icount_insn_per_op,wall_ns_per_op\n')
+        for key in sorted(set(ic) | set(wall)):
+            f.write(f'{key[0]},{key[1]},{ic.get(key, "")},{wall.get(key, "")}\n')
+
+    if scale:
+        data = os.path.join(d, 'scale.dat')
+        with open(data, 'w') as f:
+            for count, v in scale:
+                f.write(f'{count} {v} {wall.get((f"scale{count}", "nbpool"), 0)}\n')
+        script = (f'set terminal png size 800,500; set output "{d}/scale.png";'
+                  'set logscale x 2; set xlabel "buffer_count"; set ylabel "cost per alloc+free";'
+                  'set yrange [0:*]; set title "nbpool alloc+free in the owning NAPI vs pool size";'
+                  f'plot "{data}" using 1:2 with linespoints title "guest instructions (icount)",'
+                  f' "{data}" using 1:3 with linespoints title "ns under TCG"')
+        subprocess.run(['gnuplot', '-e', script], check=False)
+
+
+if __name__ == '__main__':
+    main()
