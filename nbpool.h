@@ -196,6 +196,33 @@ struct nbpool_stats {
 };
 
 void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats);
+
+/**
+ * enum nbpool_holder - who has a buffer that is not free
+ * @NBPOOL_HOLDER_DRIVER: a packet the driver holds
+ * @NBPOOL_HOLDER_STACK: an skb in the network stack
+ * @NBPOOL_HOLDER_PAGE: nobody, but its page is held by skbs in the stack and
+ *	the buffer comes back with the page
+ */
+enum nbpool_holder {
+	NBPOOL_HOLDER_DRIVER,
+	NBPOOL_HOLDER_STACK,
+	NBPOOL_HOLDER_PAGE,
+};
+
+/**
+ * typedef nbpool_outstanding_fn - called for each buffer that is not free
+ * @arg: the caller's argument
+ * @buffer: buffer index
+ * @packet: index of the packet holding it, or -1
+ * @holder: who has it
+ */
+typedef void (*nbpool_outstanding_fn)(void *arg, unsigned int buffer, int packet,
+				      enum nbpool_holder holder);
+
+unsigned int nbpool_for_each_outstanding(struct nbpool *pool, nbpool_outstanding_fn fn,
+					 void *arg);
+const char *nbpool_holder_name(enum nbpool_holder holder);
 int nbpool_ethtool_stats_count(void);
 void nbpool_ethtool_stats_strings(u8 *data);
 void nbpool_ethtool_stats(struct nbpool *pool, u64 *data);

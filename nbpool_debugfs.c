@@ -33,37 +33,19 @@ static int nbpool_stats_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(nbpool_stats);
 
-/*
- * Every buffer that is not free, and who has it: a packet the driver holds,
- * an skb in the stack, or a page the stack holds (the buffer is free but
- * waits for its page to come back). A snapshot taken under the pool lock;
- * packets in the owning NAPI's cache show as held by the driver.
- */
+static void nbpool_outstanding_line(void *m, unsigned int buffer, int packet,
+				    enum nbpool_holder holder)
+{
+	if (packet >= 0)
+		seq_printf(m, "buffer %u packet %d %s\n", buffer, packet, nbpool_holder_name(holder));
+	else
+		seq_printf(m, "buffer %u %s\n", buffer, nbpool_holder_name(holder));
+}
+
+/* Every buffer that is not free, and who has it. */
 static int nbpool_outstanding_show(struct seq_file *m, void *v)
 {
-	struct nbpool *pool = m->private;
-	unsigned int i, b;
-
-	spin_lock_bh(&pool->lock);
-	for (i = 0; i < pool->packet_count; i++) {
-		const struct nbpool_packet *pkt = &pool->packets[i];
-
-		if (READ_ONCE(pkt->flags) & NBPOOL_PKT_HELD)
-			seq_printf(m, "buffer %u packet %u driver\n", pkt->buf_id, pkt->index);
-	}
-	for (i = 0; i < pool->nr_pages; i++) {
-		const struct nbpool_page *p = &pool->pages[i];
-		unsigned long waiting = p->away ? ~(p->free | p->lent) & ~0UL : 0;
-		unsigned long bits = p->lent | waiting;
-
-		for_each_set_bit(b, &bits, pool->bufs_per_page) {
-			if (i * pool->bufs_per_page + b >= pool->buffer_count)
-				break;
-			seq_printf(m, "buffer %u page %u %s\n", i * pool->bufs_per_page + b, i,
-				   p->lent & BIT(b) ? "stack" : "waiting-on-page");
-		}
-	}
-	spin_unlock_bh(&pool->lock);
+	nbpool_for_each_outstanding(m->private, nbpool_outstanding_line, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nbpool_outstanding);

@@ -16,8 +16,13 @@
 
 #define NBPOOL_MAGIC		0x6e62706c	/* "nbpl" */
 #define NBPOOL_NAME_LEN		32
-/* page_pool's recycle ring holds at most this many pages (6.12 caps it). */
-#define NBPOOL_MAX_PAGES	16384U
+/*
+ * page_pool's recycle ring holds at most 16384 pages (6.12 caps it), and a
+ * ptr_ring frees consumed slots in batches of up to 16, so it must be a
+ * little larger than the number of pages that can be in it at once.
+ */
+#define NBPOOL_RING_SLACK	64U
+#define NBPOOL_MAX_PAGES	(16384U - NBPOOL_RING_SLACK)
 /* Largest page order a pool uses (64 KiB buffers need 4; big counts more). */
 #define NBPOOL_MAX_ORDER	8U
 
@@ -38,6 +43,7 @@ struct nbpool_page {
 	unsigned long lent;	/* buffers inside skbs, one pp reference each */
 	u16 held;		/* buffers in packets held by the driver */
 	bool away;
+	bool lost;		/* page_pool gave it away; waiting for a new one */
 };
 
 struct nbpool_counters {
@@ -90,7 +96,7 @@ struct nbpool {
 	struct xarray page_of_pfn;	/* pfn -> index into pages[] */
 	unsigned int released_by_us;	/* page_pool releases we asked for */
 	unsigned int pages_replaced;	/* lost pages replaced with new ones */
-	struct work_struct replenish_work;
+	struct delayed_work replenish_work;
 
 	atomic64_t bad_calls;
 

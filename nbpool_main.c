@@ -115,8 +115,12 @@ static void nbpool_page_release(struct nbpool *pool, struct nbpool_page *p)
 {
 	lockdep_assert_held(&pool->lock);
 
-	if (nbpool_pp_refs(p->page) == 1) {
-		/* Every skb built on it is gone already: no need to let go. */
+	if (nbpool_pp_refs(p->page) == 1 && page_ref_count(p->page) == 1 &&
+	    !page_is_pfmemalloc(p->page)) {
+		/*
+		 * Every skb built on it is gone, and nobody kept a plain page
+		 * reference (as splice does): no need to let go.
+		 */
 		unsigned long back = p->lent;
 
 		p->lent = 0;
@@ -151,11 +155,39 @@ static void nbpool_pp_discard(struct nbpool *pool, struct page *page)
 	pool->released_by_us++;
 }
 
-/* Give back what an order-0 page_pool refill allocated beyond what we took. */
-static void nbpool_pp_discard_extras(struct nbpool *pool)
+
+/*
+ * A page came out of page_pool. If it is one of ours that went away, it is
+ * home again with all its buffers; return false for a page we do not know.
+ */
+static bool nbpool_page_home(struct nbpool *pool, struct page *page)
 {
-	while (pool->pp->alloc.count)
-		nbpool_pp_discard(pool, page_pool_alloc_pages(pool->pp, GFP_ATOMIC));
+	void *entry = xa_load(&pool->page_of_pfn, page_to_pfn(page));
+	struct nbpool_page *p = entry ? &pool->pages[xa_to_value(entry)] : NULL;
+	unsigned int idx;
+
+	if (!p || p->page != page || !p->away)
+		return false;
+	idx = p - pool->pages;
+	nbpool_pp_set_refs(page, 1);
+	p->away = false;
+	p->lent = 0;
+	pool->pages_away--;
+	pool->buffers_avail += hweight_long(p->free);
+	nbpool_page_refill(pool, idx, nbpool_page_mask(pool, idx) & ~p->free);
+	pool->cnt.recycled++;
+	return true;
+}
+
+/* Take every page page_pool holds in its cache: ours come home, others go. */
+static void nbpool_pp_drain_cache(struct nbpool *pool)
+{
+	while (pool->pp->alloc.count) {
+		struct page *page = page_pool_alloc_pages(pool->pp, GFP_ATOMIC | __GFP_NOWARN);
+
+		if (!nbpool_page_home(pool, page))
+			nbpool_pp_discard(pool, page);
+	}
 }
 
 /*
@@ -171,93 +203,128 @@ static void nbpool_reclaim(struct nbpool *pool)
 
 	while (pool->pages_away && (pp->alloc.count || !__ptr_ring_empty(&pp->ring))) {
 		struct page *page = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
-		struct nbpool_page *p;
-		void *entry;
 
 		if (!page)
 			break;
-		entry = xa_load(&pool->page_of_pfn, page_to_pfn(page));
-		p = entry ? &pool->pages[xa_to_value(entry)] : NULL;
-		if (WARN_ONCE(!p || !p->away, "nbpool %s: page_pool returned a page the pool does not own\n",
-			      pool->name)) {
+		/* Not ours: cannot happen (all pages are on pool->nid); drop it. */
+		if (!nbpool_page_home(pool, page))
 			nbpool_pp_discard(pool, page);
-			break;
-		}
-		nbpool_pp_set_refs(page, 1);
-		p->away = false;
-		p->lent = 0;
-		pool->pages_away--;
-		pool->buffers_avail += hweight_long(p->free);
-		nbpool_page_refill(pool, p - pool->pages, nbpool_page_mask(pool, p - pool->pages) & ~p->free);
-		pool->cnt.recycled++;
 	}
 	if (unlikely(nbpool_pages_lost(pool) > pool->pages_replaced && !pool->dying))
-		schedule_work(&pool->replenish_work);
+		queue_delayed_work(system_wq, &pool->replenish_work, 0);
+}
+
+/* Map a page of the pool's order for the device; 0 on failure. */
+static dma_addr_t nbpool_map(struct nbpool *pool, struct page *page)
+{
+	dma_addr_t dma = dma_map_page_attrs(pool->dev, page, 0, PAGE_SIZE << pool->order,
+					    pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
+
+	if (dma_mapping_error(pool->dev, dma))
+		return 0;
+	/* Sync needs can differ per page (e.g. swiotlb bounces only some). */
+	pool->dma_sync |= dma_need_sync(pool->dev, dma);
+	return dma;
+}
+
+static void nbpool_unmap(struct nbpool *pool, dma_addr_t dma)
+{
+	dma_unmap_page_attrs(pool->dev, dma, PAGE_SIZE << pool->order, pool->dma_dir,
+			     DMA_ATTR_SKIP_CPU_SYNC);
 }
 
 /*
- * Replace pages that the stack kept past page_pool's reach (a plain page
- * reference at recycle time makes page_pool give the page to the page
- * allocator). Such a page no longer carries our page_pool in page->pp: the
- * struct page itself is never freed, so reading it is safe. Runs from a
- * work item, rarely; allocates and maps a new page like nbpool_create().
+ * Mark away pages that page_pool gave to the page allocator (a plain page
+ * reference at recycle time, e.g. from splice, makes it do that): they no
+ * longer carry our page_pool in page->pp. The struct page itself is never
+ * freed, so reading it is safe. Marking happens before any replacement is
+ * allocated, so a freed page that comes back to us as a new page is never
+ * mistaken for the old one.
  */
+static void nbpool_mark_lost(struct nbpool *pool)
+{
+	unsigned int i;
+
+	for (i = 0; i < pool->nr_pages; i++) {
+		struct nbpool_page *p = &pool->pages[i];
+
+		if (!p->away || p->lost || READ_ONCE(p->page->pp) == pool->pp)
+			continue;
+		p->lost = true;
+		xa_erase_bh(&pool->page_of_pfn, page_to_pfn(p->page));
+		p->page = NULL;
+	}
+}
+
+/* Put a new page in place of lost page @idx. */
+static int nbpool_replace_page(struct nbpool *pool, unsigned int idx)
+{
+	struct nbpool_page *p = &pool->pages[idx];
+	struct page *page;
+	dma_addr_t dma;
+
+	/* Pages of ours that page_pool hands us on the way come home. */
+	do {
+		page = page_pool_alloc_pages(pool->pp, GFP_ATOMIC | __GFP_NOWARN | __GFP_THISNODE);
+		if (!page)
+			return -ENOMEM;
+	} while (nbpool_page_home(pool, page));
+	nbpool_pp_drain_cache(pool);	/* a bulk refill leaves extras behind */
+
+	dma = nbpool_map(pool, page);
+	if (!dma) {
+		nbpool_pp_discard(pool, page);
+		return -ENOMEM;
+	}
+	if (xa_err(xa_store_bh(&pool->page_of_pfn, page_to_pfn(page), xa_mk_value(idx),
+			    GFP_ATOMIC))) {
+		nbpool_unmap(pool, dma);
+		nbpool_pp_discard(pool, page);
+		return -ENOMEM;
+	}
+	nbpool_unmap(pool, p->dma);
+	nbpool_pp_set_refs(page, 1);
+	p->page = page;
+	p->dma = dma;
+	p->lost = false;
+	if (pool->sgt) {
+		struct scatterlist *sg;
+		unsigned int j;
+
+		for_each_sgtable_sg(pool->sgt, sg, j) {
+			if (j == idx) {
+				sg_set_page(sg, page, PAGE_SIZE << pool->order, 0);
+				sg_dma_address(sg) = dma;
+			}
+		}
+	}
+	p->away = false;
+	p->lent = 0;
+	pool->pages_away--;
+	pool->buffers_avail += hweight_long(p->free);
+	nbpool_page_refill(pool, idx, nbpool_page_mask(pool, idx) & ~p->free);
+	pool->pages_replaced++;
+	return 0;
+}
+
+/* Replace lost pages. Runs from a work item, rarely; retries with a delay. */
 static void nbpool_replenish_work_fn(struct work_struct *work)
 {
-	struct nbpool *pool = container_of(work, struct nbpool, replenish_work);
+	struct nbpool *pool = container_of(to_delayed_work(work), struct nbpool, replenish_work);
+	bool again = false;
 	unsigned int i;
 
 	spin_lock_bh(&pool->lock);
-	nbpool_reclaim(pool);	/* drain the ring: the next page_pool alloc is new */
-	for (i = 0; i < pool->nr_pages && !pool->dying; i++) {
-		struct nbpool_page *p = &pool->pages[i];
-		struct page *page;
-		dma_addr_t dma;
-
-		if (!p->away || READ_ONCE(p->page->pp) == pool->pp)
-			continue;
-		page = page_pool_alloc_pages(pool->pp, GFP_ATOMIC | __GFP_NOWARN);
-		if (!page)
-			break;
-		nbpool_pp_discard_extras(pool);
-		dma = dma_map_page_attrs(pool->dev, page, 0, PAGE_SIZE << pool->order,
-					 pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(pool->dev, dma) ||
-		    xa_err(xa_store(&pool->page_of_pfn, page_to_pfn(page), xa_mk_value(i),
-				    GFP_ATOMIC))) {
-			if (!dma_mapping_error(pool->dev, dma))
-				dma_unmap_page_attrs(pool->dev, dma, PAGE_SIZE << pool->order,
-						     pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
-			nbpool_pp_discard(pool, page);
-			break;
-		}
-		dma_unmap_page_attrs(pool->dev, p->dma, PAGE_SIZE << pool->order,
-				     pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
-		xa_erase(&pool->page_of_pfn, page_to_pfn(p->page));
-		nbpool_pp_set_refs(page, 1);
-		p->page = page;
-		p->dma = dma;
-		if (pool->sgt) {
-			struct scatterlist *sg;
-			unsigned int j;
-
-			for_each_sgtable_sg(pool->sgt, sg, j) {
-				if (j == i) {
-					sg_set_page(sg, page, PAGE_SIZE << pool->order, 0);
-					sg_dma_address(sg) = dma;
-				}
-			}
-		}
-		p->away = false;
-		p->lent = 0;
-		pool->pages_away--;
-		pool->buffers_avail += hweight_long(p->free);
-		nbpool_page_refill(pool, i, nbpool_page_mask(pool, i) & ~p->free);
-		pool->pages_replaced++;
+	if (!pool->dying) {
+		nbpool_reclaim(pool);
+		nbpool_mark_lost(pool);
+		for (i = 0; i < pool->nr_pages && !again; i++)
+			if (pool->pages[i].lost)
+				again = nbpool_replace_page(pool, i) < 0;
 	}
-	if (nbpool_pages_lost(pool) > pool->pages_replaced && !pool->dying)
-		schedule_work(&pool->replenish_work);	/* try again later */
 	spin_unlock_bh(&pool->lock);
+	if (again)
+		queue_delayed_work(system_wq, &pool->replenish_work, HZ / 10);
 }
 
 static bool nbpool_pool_valid(const struct nbpool *pool, const char *caller)
@@ -531,14 +598,15 @@ EXPORT_SYMBOL(nbpool_alloc_bulk);
  *
  * Context: process context; sleeps.
  * Return: the packet; ERR_PTR(-ETIMEDOUT) when the time ran out;
- * ERR_PTR(-ERESTARTSYS) when a signal arrived; ERR_PTR(-EINVAL) on a bad
- * call.
+ * ERR_PTR(-ERESTARTSYS) when a signal arrived; ERR_PTR(-ENODEV) when the
+ * pool is being destroyed; ERR_PTR(-EINVAL) on a bad call.
  */
 struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout)
 {
 	/* Buffers lent to the stack come back without a wakeup: poll for them. */
 	const long poll = max_t(long, 1, msecs_to_jiffies(10));
 	struct nbpool_packet *pkt = NULL;
+	bool dying;
 
 	might_sleep();
 	if (!nbpool_pool_valid(pool, __func__))
@@ -549,9 +617,12 @@ struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout)
 
 		spin_lock_bh(&pool->lock);
 		pkt = __nbpool_alloc(pool);
+		dying = pool->dying;
 		spin_unlock_bh(&pool->lock);
 		if (pkt)
 			break;
+		if (dying)
+			return ERR_PTR(-ENODEV);
 		if (timeout <= 0)
 			return ERR_PTR(-ETIMEDOUT);
 		left = wait_event_interruptible_timeout(pool->waitq,
@@ -592,9 +663,14 @@ static void __nbpool_free(struct nbpool *pool, struct nbpool_packet *pkt)
 	}
 }
 
-static void nbpool_after_free(struct nbpool *pool, bool dying)
+/*
+ * Called with pool->lock held after freeing: wake a blocked allocation, or
+ * tell a destroyed pool's reaper. Under the lock because a destroyed pool
+ * may be freed the moment the lock is dropped.
+ */
+static void nbpool_after_free(struct nbpool *pool)
 {
-	if (unlikely(dying))
+	if (unlikely(pool->dying))
 		mod_delayed_work(system_wq, &nbpool_zombie_work, 0);
 	else if (wq_has_sleeper(&pool->waitq))
 		wake_up(&pool->waitq);
@@ -614,7 +690,6 @@ static void nbpool_after_free(struct nbpool *pool, bool dying)
 void nbpool_free(struct nbpool_packet *pkt)
 {
 	struct nbpool *pool;
-	bool dying;
 
 	if (!nbpool_packet_valid(pkt, __func__))
 		return;
@@ -636,9 +711,8 @@ void nbpool_free(struct nbpool_packet *pkt)
 
 	spin_lock_bh(&pool->lock);
 	__nbpool_free(pool, pkt);
-	dying = pool->dying;
+	nbpool_after_free(pool);
 	spin_unlock_bh(&pool->lock);
-	nbpool_after_free(pool, dying);
 }
 EXPORT_SYMBOL(nbpool_free);
 
@@ -657,7 +731,6 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 
 	while (i < count) {
 		struct nbpool *pool;
-		bool dying;
 
 		if (!nbpool_packet_valid(pkts[i], __func__)) {
 			i++;
@@ -673,9 +746,8 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 			i++;
 		} while (i < count && pkts[i] && pkts[i]->pool == pool &&
 			 nbpool_packet_valid(pkts[i], __func__));
-		dying = pool->dying;
+		nbpool_after_free(pool);
 		spin_unlock_bh(&pool->lock);
-		nbpool_after_free(pool, dying);
 	}
 }
 EXPORT_SYMBOL(nbpool_free_bulk);
@@ -808,6 +880,75 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 	spin_unlock_bh(&pool->lock);
 }
 EXPORT_SYMBOL(nbpool_get_stats);
+
+/**
+ * nbpool_holder_name() - a word for an &enum nbpool_holder value
+ * @holder: the value
+ *
+ * Context: any.
+ * Return: "driver", "stack", "page-in-stack" or "?".
+ */
+const char *nbpool_holder_name(enum nbpool_holder holder)
+{
+	switch (holder) {
+	case NBPOOL_HOLDER_DRIVER:
+		return "driver";
+	case NBPOOL_HOLDER_STACK:
+		return "stack";
+	case NBPOOL_HOLDER_PAGE:
+		return "page-in-stack";
+	}
+	return "?";
+}
+EXPORT_SYMBOL(nbpool_holder_name);
+
+/**
+ * nbpool_for_each_outstanding() - list the buffers that are not free
+ * @pool: the pool, live or destroyed but not yet freed
+ * @fn: called once per buffer, under the pool's lock: must not sleep or
+ *	call into the pool
+ * @arg: passed to @fn
+ *
+ * For finding leaks: who holds what. Packets waiting in the owning NAPI's
+ * cache are free and not listed. A buffer lent to an skb that the stack
+ * has freed shows as held by the stack until the pool notices (on its next
+ * allocation miss or stats read).
+ *
+ * Context: process or softirq context.
+ * Return: the number of buffers listed.
+ */
+unsigned int nbpool_for_each_outstanding(struct nbpool *pool, nbpool_outstanding_fn fn, void *arg)
+{
+	unsigned int i, n = 0;
+	unsigned long b;
+
+	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(pool, __func__))
+		return 0;
+
+	spin_lock_bh(&pool->lock);
+	for (i = 0; i < pool->packet_count; i++) {
+		const struct nbpool_packet *pkt = &pool->packets[i];
+
+		if (pkt->flags & NBPOOL_PKT_HELD) {
+			fn(arg, pkt->buf_id, pkt->index, NBPOOL_HOLDER_DRIVER);
+			n++;
+		}
+	}
+	for (i = 0; i < pool->nr_pages; i++) {
+		const struct nbpool_page *p = &pool->pages[i];
+		unsigned long waiting = p->away ? nbpool_page_mask(pool, i) & ~(p->free | p->lent) : 0;
+		unsigned long bits = p->lent | waiting;
+
+		for_each_set_bit(b, &bits, BITS_PER_LONG) {
+			fn(arg, i * pool->bufs_per_page + b, -1,
+			   p->lent & BIT(b) ? NBPOOL_HOLDER_STACK : NBPOOL_HOLDER_PAGE);
+			n++;
+		}
+	}
+	spin_unlock_bh(&pool->lock);
+	return n;
+}
+EXPORT_SYMBOL(nbpool_for_each_outstanding);
 
 /* In the order of struct nbpool_stats. */
 static const char nbpool_stat_names[][ETH_GSTRING_LEN] = {
@@ -948,8 +1089,8 @@ static int nbpool_check_params(const struct nbpool_params *pp, const char *name)
 		return -EINVAL;
 	}
 	if (pp->nid != NUMA_NO_NODE && (pp->nid < 0 || pp->nid >= MAX_NUMNODES ||
-					!node_online(pp->nid))) {
-		nbpool_bad_param(name, nid, "%d: not an online node", pp->nid);
+					!node_state(pp->nid, N_MEMORY))) {
+		nbpool_bad_param(name, nid, "%d: not an online node with memory", pp->nid);
 		return -EINVAL;
 	}
 	if (pp->flags & ~NBPOOL_F_ALL) {
@@ -994,8 +1135,7 @@ static void nbpool_unmap_pages(struct nbpool *pool, unsigned int nr)
 	for (i = 0; i < nr; i++) {
 		if (!pool->pages[i].dma)
 			continue;
-		dma_unmap_page_attrs(pool->dev, pool->pages[i].dma, PAGE_SIZE << pool->order,
-				     pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
+		nbpool_unmap(pool, pool->pages[i].dma);
 		pool->pages[i].dma = 0;
 	}
 }
@@ -1006,7 +1146,7 @@ static void nbpool_free_pool(struct nbpool *pool)
 	unsigned int i;
 
 	nbpool_debugfs_remove(pool);
-	cancel_work_sync(&pool->replenish_work);
+	cancel_delayed_work_sync(&pool->replenish_work);
 	if (pool->pp) {
 		nbpool_unmap_pages(pool, pool->nr_pages);
 		for (i = 0; i < pool->nr_pages; i++)
@@ -1035,22 +1175,24 @@ static int nbpool_fill(struct nbpool *pool)
 		struct nbpool_page *p = &pool->pages[i];
 		int err;
 
-		p->page = page_pool_alloc_pages(pool->pp, GFP_KERNEL | __GFP_NOWARN);
+		/*
+		 * All on pool->nid: page_pool's ring refill drops pages of
+		 * other nodes, and would then allocate new ones.
+		 */
+		p->page = page_pool_alloc_pages(pool->pp,
+						GFP_KERNEL | __GFP_NOWARN | __GFP_THISNODE);
 		if (!p->page)
 			return -ENOMEM;
 		nbpool_pp_set_refs(p->page, 1);
-		p->dma = dma_map_page_attrs(pool->dev, p->page, 0, PAGE_SIZE << pool->order,
-					    pool->dma_dir, DMA_ATTR_SKIP_CPU_SYNC);
-		if (dma_mapping_error(pool->dev, p->dma)) {
-			p->dma = 0;
+		p->dma = nbpool_map(pool, p->page);
+		if (!p->dma)
 			return -ENOMEM;
-		}
-		err = xa_err(xa_store(&pool->page_of_pfn, page_to_pfn(p->page),
+		err = xa_err(xa_store_bh(&pool->page_of_pfn, page_to_pfn(p->page),
 				      xa_mk_value(i), GFP_KERNEL));
 		if (err)
 			return err;
 	}
-	nbpool_pp_discard_extras(pool);
+	nbpool_pp_drain_cache(pool);	/* order-0 refills come in bulk: drop the extras */
 
 	/* Buffer 0 on top of the stack, so a fresh pool hands out 0, 1, 2... */
 	for (i = pool->buffer_count; i-- > 0;)
@@ -1061,7 +1203,6 @@ static int nbpool_fill(struct nbpool *pool)
 		pool->packets[i].data_end = pool->data_end;
 		pool->free_pkts[pool->nr_free_pkts++] = &pool->packets[i];
 	}
-	pool->dma_sync = dma_need_sync(pool->dev, pool->pages[0].dma);
 	return 0;
 }
 
@@ -1095,10 +1236,11 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	if (err)
 		return ERR_PTR(err);
 
+	/* A node with memory: every page must come from it (see nbpool_fill()). */
 	nid = params->nid;
 	if (nid == NUMA_NO_NODE)
 		nid = dev_to_node(params->dev);
-	if (nid == NUMA_NO_NODE)
+	if (nid == NUMA_NO_NODE || !node_state(nid, N_MEMORY))
 		nid = numa_mem_id();
 
 	pool = kzalloc_node(sizeof(*pool), GFP_KERNEL, nid);
@@ -1121,9 +1263,10 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->rx_copy_watermark = params->rx_copy_watermark ?: params->buffer_count / 8;
 	spin_lock_init(&pool->lock);
 	init_waitqueue_head(&pool->waitq);
-	xa_init(&pool->page_of_pfn);
+	/* Changed with the _bh calls: also used under pool->lock. */
+	xa_init_flags(&pool->page_of_pfn, XA_FLAGS_LOCK_BH);
 	INIT_LIST_HEAD(&pool->zombie_node);
-	INIT_WORK(&pool->replenish_work, nbpool_replenish_work_fn);
+	INIT_DELAYED_WORK(&pool->replenish_work, nbpool_replenish_work_fn);
 
 	err = nbpool_geometry(pool);
 	if (err)
@@ -1144,7 +1287,7 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	 * still in the stack on every kernel (6.1's page_pool cannot).
 	 */
 	ppp.order = pool->order;
-	ppp.pool_size = pool->nr_pages;
+	ppp.pool_size = pool->nr_pages + NBPOOL_RING_SLACK;
 	ppp.nid = nid;
 	ppp.dev = pool->dev;
 	ppp.dma_dir = pool->dma_dir;
@@ -1179,11 +1322,36 @@ static bool nbpool_all_back(struct nbpool *pool)
 	       pool->pages_away <= nbpool_pages_lost(pool) - pool->pages_replaced;
 }
 
-static void nbpool_report_out(struct nbpool *pool, const char *when)
+struct nbpool_report {
+	const char *name;
+	unsigned int shown;
+};
+
+#define NBPOOL_REPORT_MAX	8
+
+static void nbpool_report_one(void *arg, unsigned int buffer, int packet,
+			      enum nbpool_holder holder)
+{
+	struct nbpool_report *r = arg;
+
+	if (r->shown++ < NBPOOL_REPORT_MAX)
+		pr_warn("nbpool %s:   buffer %u (packet %d) held by the %s\n", r->name, buffer,
+			packet, nbpool_holder_name(holder));
+}
+
+static void nbpool_report_out(struct nbpool *pool, const char *when, bool list)
 {
 	pr_warn("nbpool %s: %s with %u of %u buffers not back (%u held by the driver, %u pages in the stack)\n",
 		pool->name, when, pool->buffer_count - READ_ONCE(pool->buffers_avail),
 		pool->buffer_count, READ_ONCE(pool->buffers_held), READ_ONCE(pool->pages_away));
+	if (list) {
+		struct nbpool_report r = { .name = pool->name };
+
+		nbpool_for_each_outstanding(pool, nbpool_report_one, &r);
+		if (r.shown > NBPOOL_REPORT_MAX)
+			pr_warn("nbpool %s:   ... and %u more; see debugfs nbpool/%s/outstanding\n",
+				pool->name, r.shown - NBPOOL_REPORT_MAX, pool->name);
+	}
 }
 
 /*
@@ -1207,7 +1375,7 @@ static void nbpool_zombie_work_fn(struct work_struct *work)
 			list_move(&pool->zombie_node, &done);
 		else if (time_after(jiffies, pool->reported + NBPOOL_ZOMBIE_REPORT)) {
 			pool->reported = jiffies;
-			nbpool_report_out(pool, "still not freed");
+			nbpool_report_out(pool, "still not freed", false);
 		}
 	}
 	more = !list_empty(&nbpool_zombies);
@@ -1269,7 +1437,7 @@ void nbpool_destroy(struct nbpool *pool)
 
 	nbpool_unmap_pages(pool, pool->nr_pages);
 	pool->reported = jiffies;
-	nbpool_report_out(pool, "destroyed");
+	nbpool_report_out(pool, "destroyed", true);
 	trace_nbpool_destroy(pool->name, pool->buffer_count - pool->buffers_avail);
 	__module_get(THIS_MODULE);
 	spin_lock(&nbpool_zombies_lock);

@@ -3,14 +3,14 @@
  * Suite nbpool_faults: nbpool_create() under failslab and fail_page_alloc.
  * Every failure must come back as a clean -ENOMEM with nothing leaked
  * (kmemleak checks at the end of the boot) and no warning (the boot runs
- * with panic_on_warn). The guest's plan arms the injectors for tasks that
- * ask (task-filter) with verbose=1, so the harness counts each injected
- * fault from the log.
+ * with panic_on_warn). Faults are injected with the kernel's per-task
+ * fail-nth; the guest's plan makes sleeping and order-0 allocations
+ * eligible (ignore-gfp-wait=N, min-order=0).
  */
 #include <linux/fault-inject.h>
 #include <linux/sched.h>
 #include <linux/skbuff.h>
-#include <linux/fs.h>
+#include <linux/random.h>
 #include "nbpool_test.h"
 
 struct fault_shape {
@@ -26,25 +26,6 @@ static const struct fault_shape shapes[] = {
 	{ "8 x 9216 RX (order 2)", 8, 9216, DMA_FROM_DEVICE },
 };
 
-static int write_knob(const char *path, const char *val)
-{
-	struct file *f = filp_open(path, O_WRONLY, 0);
-	loff_t pos = 0;
-	ssize_t n;
-
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	n = kernel_write(f, val, strlen(val), &pos);
-	filp_close(f, NULL);
-	return n < 0 ? n : 0;
-}
-
-static void set_probability(struct kunit *test, const char *pct)
-{
-	KUNIT_ASSERT_EQ(test, write_knob("/sys/kernel/debug/failslab/probability", pct), 0);
-	KUNIT_ASSERT_EQ(test, write_knob("/sys/kernel/debug/fail_page_alloc/probability", pct), 0);
-}
-
 /* A pool that survived injected faults must be whole: use all of it. */
 static void exercise(struct kunit *test, struct nbpool *pool, unsigned int count)
 {
@@ -53,15 +34,15 @@ static void exercise(struct kunit *test, struct nbpool *pool, unsigned int count
 	struct sk_buff *skb;
 	unsigned int n = 0;
 
-	while ((pkt = nbpool_alloc(pool, GFP_KERNEL))) {
-		n++;
-		if (nbpool_packet_set_len(pkt, 32) || n % 3 ||
-		    !(skb = nbpool_packet_to_skb(pkt)))
-			nbpool_free(pkt);
-		else
+	/* Every third packet goes through an skb; the rest straight back. */
+	while (n <= 3 * count && (pkt = nbpool_alloc(pool, GFP_KERNEL))) {
+		skb = NULL;
+		if (++n % 3 == 0 && !nbpool_packet_set_len(pkt, 32))
+			skb = nbpool_packet_to_skb(pkt);
+		if (skb)
 			kfree_skb(skb);
-		if (n > 3 * count)
-			break;
+		else
+			nbpool_free(pkt);
 	}
 	nbpool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.buffers_free, (u64)count);
@@ -104,18 +85,32 @@ static void nbpool_faults_every_site(struct kunit *test)
 			   shapes[s].what, nth - 1);
 	}
 	KUNIT_EXPECT_GT(test, injected, 10U);
+	kunit_info(test, "%u faults injected, one per allocation site\n", injected);
 }
 
-/* Random faults at 1%, 10% and 50% of the allocations, 100 cycles each shape. */
+/*
+ * Random faults: each allocation fails with probability @pct. Only the first
+ * failure matters to nbpool_create() (it unwinds and returns), so failing
+ * the N-th allocation with N drawn from the geometric distribution of @pct
+ * is the same experiment, and needs no global fault-injection knobs.
+ */
+static unsigned int geometric(unsigned int pct)
+{
+	unsigned int n = 1;
+
+	while (n < 10000 && get_random_u32_below(100) >= pct)
+		n++;
+	return n;
+}
+
 static void nbpool_faults_random(struct kunit *test)
 {
-	static const char * const pcts[] = { "1", "10", "50" };
-	unsigned int i, s, cycle;
+	static const unsigned int pcts[] = { 1, 10, 50 };
+	unsigned int i, s, cycle, injected = 0;
 
 	for (i = 0; i < ARRAY_SIZE(pcts); i++) {
 		unsigned int ok = 0, failed = 0;
 
-		set_probability(test, pcts[i]);
 		for (s = 0; s < ARRAY_SIZE(shapes); s++) {
 			struct nbpool_params p = nbpool_test_params(test, shapes[s].count,
 								   shapes[s].size, shapes[s].dir);
@@ -123,9 +118,10 @@ static void nbpool_faults_random(struct kunit *test)
 			for (cycle = 0; cycle < 100; cycle++) {
 				struct nbpool *pool;
 
-				current->make_it_fail = 1;
+				WRITE_ONCE(current->fail_nth, geometric(pcts[i]));
 				pool = nbpool_create(&p);
-				current->make_it_fail = 0;
+				injected += !READ_ONCE(current->fail_nth);
+				WRITE_ONCE(current->fail_nth, 0);
 				if (IS_ERR(pool)) {
 					KUNIT_EXPECT_EQ(test, PTR_ERR(pool), (long)-ENOMEM);
 					failed++;
@@ -133,26 +129,19 @@ static void nbpool_faults_random(struct kunit *test)
 				}
 				ok++;
 				exercise(test, pool, shapes[s].count);
-				current->make_it_fail = 1;
-				nbpool_destroy(pool);	/* teardown under faults too */
-				current->make_it_fail = 0;
+				nbpool_destroy(pool);
 			}
 		}
-		set_probability(test, "0");
-		kunit_info(test, "%s%%: %u pools created, %u creations failed cleanly\n",
+		kunit_info(test, "%u%%: %u pools created, %u creations failed cleanly\n",
 			   pcts[i], ok, failed);
-		KUNIT_EXPECT_GT(test, ok + failed, 0U);
-		if (i > 0)
-			KUNIT_EXPECT_GT(test, failed, 0U);
+		KUNIT_EXPECT_GT(test, failed, 0U);
 	}
+	kunit_info(test, "%u faults injected at random\n", injected);
 }
 
 static void faults_exit(struct kunit *test)
 {
-	current->make_it_fail = 0;
 	WRITE_ONCE(current->fail_nth, 0);
-	write_knob("/sys/kernel/debug/failslab/probability", "0");
-	write_knob("/sys/kernel/debug/fail_page_alloc/probability", "0");
 }
 
 static struct kunit_case nbpool_faults_cases[] = {

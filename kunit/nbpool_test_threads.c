@@ -119,12 +119,12 @@ static void nbpool_threads_destroy_held(struct kunit *test)
 	pool = nbpool_create(&p);
 	KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
 	KUNIT_ASSERT_EQ(test, nbpool_alloc_bulk(pool, pkts, 10, GFP_KERNEL), 10U);
-	KUNIT_EXPECT_EQ(test, nbpool_test_count_lines(p.name, "outstanding", " driver"), 10);
+	KUNIT_EXPECT_EQ(test, nbpool_test_count_held(pool, NBPOOL_HOLDER_DRIVER), 10);
 	nbpool_free(pkts[9]);
-	KUNIT_EXPECT_EQ(test, nbpool_test_count_lines(p.name, "outstanding", " driver"), 9);
+	KUNIT_EXPECT_EQ(test, nbpool_test_count_held(pool, NBPOOL_HOLDER_DRIVER), 9);
 	nbpool_destroy(pool);
 	/* Still listed after destroy: that is where a leak is looked for. */
-	KUNIT_EXPECT_EQ(test, nbpool_test_count_lines(p.name, "outstanding", " driver"), 9);
+	KUNIT_EXPECT_EQ(test, nbpool_test_count_held(pool, NBPOOL_HOLDER_DRIVER), 9);
 	KUNIT_EXPECT_NULL(test, nbpool_alloc(pool, GFP_KERNEL));	/* no new packets */
 	KUNIT_EXPECT_FALSE(test, nbpool_test_wait_freed(p.name, 300));
 	nbpool_free_bulk(pkts, 9);
@@ -156,7 +156,7 @@ static void nbpool_threads_destroy_lent(struct kunit *test)
 		skbs[i] = nbpool_packet_to_skb(pkt);
 		KUNIT_ASSERT_NOT_NULL(test, skbs[i]);
 	}
-	KUNIT_EXPECT_EQ(test, nbpool_test_count_lines(p.name, "outstanding", " stack"), 4);
+	KUNIT_EXPECT_EQ(test, nbpool_test_count_held(pool, NBPOOL_HOLDER_STACK), 4);
 	nbpool_destroy(pool);
 	/* The device can no longer reach the buffers the stack still holds. */
 	if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))

@@ -59,32 +59,24 @@ struct nbpool *nbpool_test_create(struct kunit *test, const struct nbpool_params
 	return pool;
 }
 
-int nbpool_test_count_lines(const char *pool, const char *file, const char *needle)
-{
-	char path[96];
-	struct file *f;
-	char *buf;
-	ssize_t n;
-	loff_t pos = 0;
-	int count = 0;
-	char *line, *cur;
+struct holder_count {
+	enum nbpool_holder holder;
+	int n;
+};
 
-	snprintf(path, sizeof(path), "/sys/kernel/debug/nbpool/%s/%s", pool, file);
-	f = filp_open(path, O_RDONLY, 0);
-	if (IS_ERR(f))
-		return PTR_ERR(f);
-	buf = kvzalloc(SZ_64K, GFP_KERNEL);
-	if (!buf) {
-		filp_close(f, NULL);
-		return -ENOMEM;
-	}
-	n = kernel_read(f, buf, SZ_64K - 1, &pos);
-	filp_close(f, NULL);
-	cur = buf;
-	while (n > 0 && (line = strsep(&cur, "\n")))
-		count += !!strstr(line, needle);
-	kvfree(buf);
-	return n < 0 ? n : count;
+static void count_holder(void *arg, unsigned int buffer, int packet, enum nbpool_holder holder)
+{
+	struct holder_count *c = arg;
+
+	c->n += holder == c->holder;
+}
+
+int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder)
+{
+	struct holder_count c = { .holder = holder };
+
+	nbpool_for_each_outstanding(pool, count_holder, &c);
+	return c.n;
 }
 
 void nbpool_test_expect_balanced(struct kunit *test, struct nbpool *pool, unsigned int held)

@@ -33,10 +33,10 @@ run_boot() {
 	shift 2
 	echo "check_tracepoints=${NBPOOL_TRACEPOINTS:-}" >"$NBPOOL_OUT/$name.plan"
 	cat >>"$NBPOOL_OUT/$name.plan" <<'PLAN'
-# Fault injection for the tasks that ask for it (nbpool_faults), reclaim
-# allocations and order-0 pages included; off until a test sets a probability.
+# Fault injection (nbpool_faults uses the per-task fail-nth): make sleeping
+# and order-0 allocations eligible; random injection stays off (probability 0).
 for fi in failslab fail_page_alloc; do
-	step sh -c "echo N > /sys/kernel/debug/$fi/ignore-gfp-wait && echo Y > /sys/kernel/debug/$fi/task-filter && echo -1 > /sys/kernel/debug/$fi/times && echo 1 > /sys/kernel/debug/$fi/verbose"
+	step sh -c "echo N > /sys/kernel/debug/$fi/ignore-gfp-wait && echo 1 > /sys/kernel/debug/$fi/verbose"
 done
 step sh -c 'echo 0 > /sys/kernel/debug/fail_page_alloc/min-order'
 step insmod /nbpool.ko
