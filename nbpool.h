@@ -220,7 +220,7 @@ enum nbpool_holder {
 typedef void (*nbpool_outstanding_fn)(void *arg, unsigned int buffer, int packet,
 				      enum nbpool_holder holder);
 
-unsigned int nbpool_for_each_outstanding(struct nbpool *pool, nbpool_outstanding_fn fn,
+unsigned int nbpool_walk_outstanding(struct nbpool *pool, nbpool_outstanding_fn fn,
 					 void *arg);
 const char *nbpool_holder_name(enum nbpool_holder holder);
 int nbpool_ethtool_stats_count(void);

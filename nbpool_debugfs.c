@@ -45,7 +45,7 @@ static void nbpool_outstanding_line(void *m, unsigned int buffer, int packet,
 /* Every buffer that is not free, and who has it. */
 static int nbpool_outstanding_show(struct seq_file *m, void *v)
 {
-	nbpool_for_each_outstanding(m->private, nbpool_outstanding_line, m);
+	nbpool_walk_outstanding(m->private, nbpool_outstanding_line, m);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nbpool_outstanding);

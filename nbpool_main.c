@@ -903,7 +903,7 @@ const char *nbpool_holder_name(enum nbpool_holder holder)
 EXPORT_SYMBOL(nbpool_holder_name);
 
 /**
- * nbpool_for_each_outstanding() - list the buffers that are not free
+ * nbpool_walk_outstanding() - list the buffers that are not free
  * @pool: the pool, live or destroyed but not yet freed
  * @fn: called once per buffer, under the pool's lock: must not sleep or
  *	call into the pool
@@ -917,7 +917,7 @@ EXPORT_SYMBOL(nbpool_holder_name);
  * Context: process or softirq context.
  * Return: the number of buffers listed.
  */
-unsigned int nbpool_for_each_outstanding(struct nbpool *pool, nbpool_outstanding_fn fn, void *arg)
+unsigned int nbpool_walk_outstanding(struct nbpool *pool, nbpool_outstanding_fn fn, void *arg)
 {
 	unsigned int i, n = 0;
 	unsigned long b;
@@ -948,7 +948,7 @@ unsigned int nbpool_for_each_outstanding(struct nbpool *pool, nbpool_outstanding
 	spin_unlock_bh(&pool->lock);
 	return n;
 }
-EXPORT_SYMBOL(nbpool_for_each_outstanding);
+EXPORT_SYMBOL(nbpool_walk_outstanding);
 
 /* In the order of struct nbpool_stats. */
 static const char nbpool_stat_names[][ETH_GSTRING_LEN] = {
@@ -1347,7 +1347,7 @@ static void nbpool_report_out(struct nbpool *pool, const char *when, bool list)
 	if (list) {
 		struct nbpool_report r = { .name = pool->name };
 
-		nbpool_for_each_outstanding(pool, nbpool_report_one, &r);
+		nbpool_walk_outstanding(pool, nbpool_report_one, &r);
 		if (r.shown > NBPOOL_REPORT_MAX)
 			pr_warn("nbpool %s:   ... and %u more; see debugfs nbpool/%s/outstanding\n",
 				pool->name, r.shown - NBPOOL_REPORT_MAX, pool->name);

@@ -75,7 +75,7 @@ int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder)
 {
 	struct holder_count c = { .holder = holder };
 
-	nbpool_for_each_outstanding(pool, count_holder, &c);
+	nbpool_walk_outstanding(pool, count_holder, &c);
 	return c.n;
 }
 
