@@ -57,7 +57,10 @@ static inline void nbpool_pp_get(struct page *page)
 static inline bool nbpool_napi_local(const struct napi_struct *napi)
 {
 #ifdef NBPOOL_HAVE_NAPI_LIST_OWNER
-	return napi && in_softirq() &&
+	/* One read of the preempt count: in softirq and not in a hardirq or NMI. */
+	unsigned int pc = preempt_count();
+
+	return napi && (pc & SOFTIRQ_MASK) && !(pc & (HARDIRQ_MASK | NMI_MASK)) &&
 	       READ_ONCE(napi->list_owner) == smp_processor_id();
 #else
 	return false;

@@ -131,8 +131,30 @@ static inline unsigned int nbpool_slot_of(const struct nbpool *pool, u32 buf_id)
 	return buf_id % pool->bufs_per_page;
 }
 
+bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller);
+
+/*
+ * Is @pkt one of its pool's descriptors? Checks that need no lock (whether
+ * the driver holds it is checked again under the lock); inline because
+ * every free runs it, with the reporting kept out of line.
+ */
+static inline bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller)
+{
+	const struct nbpool *pool;
+	uintptr_t off;
+
+	if (unlikely(!pkt))
+		return nbpool_packet_invalid(pkt, caller);
+	pool = pkt->pool;
+	off = (uintptr_t)pkt - (uintptr_t)(pool ? pool->packets : NULL);
+	if (unlikely(!pool || pool->magic != NBPOOL_MAGIC ||
+		     off >= (uintptr_t)pool->packet_count * sizeof(*pkt) ||
+		     off % sizeof(*pkt)))
+		return nbpool_packet_invalid(pkt, caller);
+	return true;
+}
+
 /* nbpool_main.c */
-bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller);
 void nbpool_count_bad(struct nbpool *pool);
 void nbpool_lend(struct nbpool_packet *pkt);
 void nbpool_count_rx_copy(struct nbpool *pool);

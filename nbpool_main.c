@@ -354,35 +354,31 @@ static bool nbpool_context_ok(struct nbpool *pool, const char *caller)
 }
 
 /**
- * nbpool_packet_valid() - is @pkt a descriptor of its pool, held by the driver?
- * @pkt: packet from a driver
+ * nbpool_packet_invalid() - say why a packet failed nbpool_packet_valid()
+ * @pkt: the packet
  * @caller: function name for the message
  *
- * Checks that need no lock; the held state is checked again under it.
+ * The cold half of nbpool_packet_valid(): one rate-limited message, and for
+ * a descriptor that is not its pool's, a warning and a count.
  *
- * Return: true if @pkt may be used.
+ * Return: false.
  */
-bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller)
+bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller)
 {
 	struct nbpool *pool;
 
-	if (unlikely(!pkt)) {
+	if (!pkt) {
 		pr_err_ratelimited("%s: NULL packet\n", caller);
 		return false;
 	}
 	pool = pkt->pool;
 	if (!nbpool_pool_valid(pool, caller))
 		return false;
-	if (unlikely((uintptr_t)pkt - (uintptr_t)pool->packets >=
-		     (uintptr_t)pool->packet_count * sizeof(*pkt) ||
-		     ((uintptr_t)pkt - (uintptr_t)pool->packets) % sizeof(*pkt))) {
-		nbpool_count_bad(pool);
-		pr_err_ratelimited("%s: packet %p is not a descriptor of pool %s\n",
-				   caller, pkt, pool->name);
-		WARN_ONCE(1, "nbpool: foreign packet\n");
-		return false;
-	}
-	return true;
+	nbpool_count_bad(pool);
+	pr_err_ratelimited("%s: packet %p is not a descriptor of pool %s\n",
+			   caller, pkt, pool->name);
+	WARN_ONCE(1, "nbpool: foreign packet\n");
+	return false;
 }
 
 /* Take a free descriptor with a free buffer attached; NULL if either ran out. */
@@ -517,9 +513,10 @@ struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp)
 {
 	struct nbpool_packet *pkt;
 
-	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(pool, __func__))
+	if (!nbpool_pool_valid(pool, __func__))
 		return NULL;
 
+	/* The owner's poll is in softirq and never in hardirq: no more checks. */
 	if (nbpool_owner(pool)) {
 		struct nbpool_cache *c = &pool->cache;
 
@@ -531,6 +528,8 @@ struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp)
 		nbpool_sync_new(pool, pkt);
 		return pkt;
 	}
+	if (!nbpool_context_ok(pool, __func__))
+		return NULL;
 
 	spin_lock_bh(&pool->lock);
 	pkt = __nbpool_alloc(pool);
@@ -562,12 +561,28 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 {
 	unsigned int n;
 
-	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(pool, __func__))
+	if (!nbpool_pool_valid(pool, __func__))
 		return 0;
 	if (unlikely(!pkts && count)) {
 		pr_err_ratelimited("%s: NULL array for %u packets\n", __func__, count);
 		return 0;
 	}
+
+	if (nbpool_owner(pool)) {
+		struct nbpool_cache *c = &pool->cache;
+
+		/* A refill that finds nothing counts the exhaustion event. */
+		for (n = 0; n < count; n++) {
+			if (unlikely(!c->count) && !nbpool_cache_refill(pool))
+				break;
+			pkts[n] = c->pkts[--c->count];
+			nbpool_packet_init(pool, pkts[n]);
+		}
+		c->allocs += n;
+		goto sync;
+	}
+	if (!nbpool_context_ok(pool, __func__))
+		return 0;
 
 	spin_lock_bh(&pool->lock);
 	for (n = 0; n < count; n++) {
@@ -580,7 +595,7 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 	if (unlikely(n < count))
 		nbpool_count_fail(pool, count - n);
 	spin_unlock_bh(&pool->lock);
-
+sync:
 	for (count = 0; count < n; count++)
 		nbpool_sync_new(pool, pkts[count]);
 	return n;
@@ -676,6 +691,19 @@ static void nbpool_after_free(struct nbpool *pool)
 		wake_up(&pool->waitq);
 }
 
+/* Free into the owner's cache; the caller is the owning NAPI poll. */
+static void nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	struct nbpool_cache *c = &pool->cache;
+
+	if (!nbpool_unhold(pool, pkt))
+		return;
+	if (unlikely(c->count == NBPOOL_CACHE_SIZE))
+		nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
+	c->pkts[c->count++] = pkt;
+	c->frees++;
+}
+
 /**
  * nbpool_free() - give a packet and its buffer back to the pool
  * @pkt: a packet from nbpool_alloc() and friends, still held by the driver
@@ -694,20 +722,13 @@ void nbpool_free(struct nbpool_packet *pkt)
 	if (!nbpool_packet_valid(pkt, __func__))
 		return;
 	pool = pkt->pool;
-	if (!nbpool_context_ok(pool, __func__))
-		return;
 
 	if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
-		struct nbpool_cache *c = &pool->cache;
-
-		if (!nbpool_unhold(pool, pkt))
-			return;
-		if (unlikely(c->count == NBPOOL_CACHE_SIZE))
-			nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
-		c->pkts[c->count++] = pkt;
-		c->frees++;
+		nbpool_cache_put(pool, pkt);
 		return;
 	}
+	if (!nbpool_context_ok(pool, __func__))
+		return;
 
 	spin_lock_bh(&pool->lock);
 	__nbpool_free(pool, pkt);
@@ -736,8 +757,12 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 			i++;
 			continue;
 		}
-		/* One lock round per run of packets from the same pool. */
 		pool = pkts[i]->pool;
+		if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
+			nbpool_cache_put(pool, pkts[i++]);
+			continue;
+		}
+		/* One lock round per run of packets from the same pool. */
 		if (!nbpool_context_ok(pool, __func__))
 			return;
 		spin_lock_bh(&pool->lock);

@@ -229,7 +229,7 @@ static int remote_free_fn(void *arg)
 }
 
 /* Case 3: frees from another CPU (nbpool's locked path, page_pool's ring). */
-static void bench_remote(struct napi_runner *r, struct nbpool *pool, struct page_pool *pp)
+static void bench_remote(struct nbpool *pool, struct page_pool *pp)
 {
 	const unsigned int n = 1024;
 	struct remote_free rf = { .n = n };
@@ -268,9 +268,9 @@ static int __init nbpool_bench_init(void)
 	static const unsigned int scale[] = { 256, 1024, 4096, 16384, 65536 };
 	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
 					      VIRTIO_NET_MODERN_ID, NULL);
+	struct nbpool *pool, *rpool;
 	struct napi_runner *r;
 	struct page_pool *pp;
-	struct nbpool *pool;
 	unsigned int i;
 
 	if (!pdev)
@@ -300,13 +300,19 @@ static int __init nbpool_bench_init(void)
 	report("single", "page_pool", r->ns, loops);
 	run_in_napi(r, body_nbpool_bulk, pool);
 	report("bulk64", "nbpool", r->ns, loops / 64 * 64);
-	bench_remote(r, pool, pp);
+	rpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE);
+	if (rpool)
+		bench_remote(rpool, pp);
+	nbpool_destroy(rpool);
 	report("map_per_packet", "dev_alloc_dma_map", bench_map_per_packet(loops / 10), loops / 10);
 	bench_tx(64);
 	bench_tx(1500);
 	bench_tx(9000);
+	/* Both pools want their NAPI disabled before they go. */
+	napi_disable(&r->napi);
 	nbpool_destroy(pool);
 	page_pool_destroy(pp);
+	napi_enable(&r->napi);
 
 	for (i = 0; i < ARRAY_SIZE(scale); i++) {
 		char name[24];
@@ -326,8 +332,10 @@ static int __init nbpool_bench_init(void)
 		run_in_napi(r, body_nbpool_single, pool);
 		snprintf(name, sizeof(name), "scale%u", scale[i]);
 		report(name, "nbpool", r->ns, loops);
+		napi_disable(&r->napi);
 		t0 = ktime_get_ns();
 		nbpool_destroy(pool);
+		napi_enable(&r->napi);
 		snprintf(name, sizeof(name), "destroy%u", scale[i]);
 		report(name, "nbpool", ktime_get_ns() - t0, 1);
 	}

@@ -174,7 +174,35 @@ static void nbpool_napi_rx_cycle(struct kunit *test)
 	nbpool_test_expect_balanced(test, h->pool, 0);
 }
 
+static void body_bulk(struct napi_harness *h)
+{
+	unsigned int cap = nbpool_buffer_count(h->pool);
+
+	/* More than the cache holds, then one more than the pool has. */
+	h->n = nbpool_alloc_bulk(h->pool, h->pkts, cap, GFP_ATOMIC);
+	h->failures += h->n != cap;
+	h->failures += nbpool_alloc_bulk(h->pool, h->pkts + cap, 1, GFP_ATOMIC) != 0;
+	nbpool_free_bulk(h->pkts, h->n);
+	h->n = 0;
+}
+
+/* Bulk calls in the poll go through the lockless cache too. */
+static void nbpool_napi_bulk(struct kunit *test)
+{
+	struct napi_harness *h = napi_harness_new(test, 150);
+	struct nbpool_stats st;
+
+	napi_harness_run(test, h, body_bulk);
+	nbpool_get_stats(h->pool, &st);
+	KUNIT_EXPECT_EQ(test, st.allocs, 150ULL);
+	KUNIT_EXPECT_EQ(test, st.alloc_fast, 150ULL);
+	KUNIT_EXPECT_EQ(test, st.alloc_fail, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.buffers_free, 150ULL);
+	nbpool_test_expect_balanced(test, h->pool, 0);
+}
+
 static struct kunit_case nbpool_napi_cases[] = {
+	KUNIT_CASE(nbpool_napi_bulk),
 	KUNIT_CASE(nbpool_napi_capacity),
 	KUNIT_CASE(nbpool_napi_remote_free),
 	KUNIT_CASE(nbpool_napi_rx_cycle),
