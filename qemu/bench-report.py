@@ -64,7 +64,7 @@ def main():
         met = '-' if ok is None else ('yes' if ok else 'NO')
         md.append(f'| {name} | {fmt(n)} | {fmt(b)} | {fmt(r, 3)} | {goal} | {met} | {fmt(wn)} | {fmt(wb)} |')
     md.append('')
-    md.append('| buffer_count | alloc+free (insn/op) | create (insn) | destroy (insn) | memory per buffer (bytes) |')
+    md.append('| buffer_count | alloc+free (insn/op) | create (insn) | destroy (insn) | memory per buffer (bytes; per-CPU vmstat drift makes small pools noisy) |')
     md.append('| --- | --- | --- | --- | --- |')
     for count, v in scale:
         md.append(f'| {count} | {fmt(v)} | {fmt(ic.get((f"create{count}", "nbpool")), 0)} | '
@@ -84,7 +84,7 @@ def main():
         with open(data, 'w') as f:
             for count, v in scale:
                 f.write(f'{count} {v} {wall.get((f"scale{count}", "nbpool"), 0)}\n')
-        script = (f'set terminal png size 800,500; set output "{d}/scale.png";'
+        script = (f'set terminal png size 800,500 noenhanced; set output "{d}/scale.png";'
                   'set logscale x 2; set xlabel "buffer_count"; set ylabel "cost per alloc+free";'
                   'set yrange [0:*]; set title "nbpool alloc+free in the owning NAPI vs pool size";'
                   f'plot "{data}" using 1:2 with linespoints title "guest instructions (icount)",'
