@@ -8,11 +8,11 @@
 #include <linux/io.h>
 #include "nbpool_test.h"
 
-#define XCPU_ITERS	5000
 #define XCPU_BATCH	8
 
 struct xcpu_ctx {
 	struct nbpool *pool;
+	u64 target;			/* stop after this many alloc/free operations */
 	struct ptr_ring handoff;	/* packets allocated on one CPU, freed on another */
 	atomic_t running;
 	struct completion done;
@@ -43,7 +43,7 @@ static int xcpu_worker(void *arg)
 	struct nbpool_packet *batch[XCPU_BATCH];
 	unsigned int i, j, n;
 
-	for (i = 0; i < XCPU_ITERS; i++) {
+	for (i = 0; atomic64_read(&ctx->ops) < ctx->target; i++) {
 		/* Alternate single and bulk, process and BH context. */
 		if (i & 1) {
 			n = nbpool_alloc_bulk(ctx->pool, batch, XCPU_BATCH, GFP_KERNEL);
@@ -55,8 +55,16 @@ static int xcpu_worker(void *arg)
 		}
 		atomic64_add(n, &ctx->ops);
 		for (j = 0; j < n; j++) {
-			if (nbpool_packet_set_len(batch[j], 64 + j))
-				break;
+			struct sk_buff *skb;
+
+			nbpool_packet_set_len(batch[j], 64 + j);
+			/* Now and then through an skb, freed from process context. */
+			skb = (i + j) % 16 ? NULL : nbpool_packet_to_skb(batch[j]);
+			if (skb) {
+				kfree_skb(skb);
+				atomic64_inc(&ctx->ops);
+				continue;
+			}
 			/* Ring full: free it here instead of handing it over. */
 			if (ptr_ring_produce_bh(&ctx->handoff, batch[j])) {
 				nbpool_free(batch[j]);
@@ -72,17 +80,29 @@ static int xcpu_worker(void *arg)
 	return 0;
 }
 
-/* Kthreads on every CPU allocate and free each other's packets. */
-static void nbpool_threads_cross_cpu(struct kunit *test)
+/*
+ * Kthreads on every CPU allocate (single and bulk, process and BH context)
+ * and hand packets to each other to free, some through skbs, until @target
+ * operations are done. Then every count balances and each buffer can be
+ * allocated again exactly once.
+ */
+void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target)
 {
-	struct nbpool_params p = nbpool_test_params(test, 512, 2048, DMA_FROM_DEVICE);
+	struct nbpool_params p = nbpool_test_params(test, count, 2048, DMA_FROM_DEVICE);
+	struct nbpool_packet **pkts;
+	unsigned long *seen;
 	struct xcpu_ctx *ctx;
 	struct nbpool_stats st;
-	unsigned int cpu;
+	unsigned int cpu, i;
 
 	ctx = kunit_kzalloc(test, sizeof(*ctx), GFP_KERNEL);
+	pkts = kunit_kcalloc(test, count, sizeof(*pkts), GFP_KERNEL);
+	seen = kunit_kcalloc(test, BITS_TO_LONGS(count), sizeof(long), GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
+	KUNIT_ASSERT_NOT_NULL(test, pkts);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
 	ctx->pool = nbpool_test_create(test, &p);
+	ctx->target = target;
 	KUNIT_ASSERT_EQ(test, ptr_ring_init(&ctx->handoff, 256, GFP_KERNEL), 0);
 	init_completion(&ctx->done);
 	atomic_set(&ctx->running, num_online_cpus());
@@ -93,19 +113,31 @@ static void nbpool_threads_cross_cpu(struct kunit *test)
 		KUNIT_ASSERT_FALSE(test, IS_ERR(t));
 		wake_up_process(t);
 	}
-	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx->done, 300 * HZ) > 0);
+	KUNIT_ASSERT_TRUE(test, wait_for_completion_timeout(&ctx->done, 1800 * HZ) > 0);
 	while (!__ptr_ring_empty(&ctx->handoff))
 		xcpu_drain(ctx, XCPU_BATCH, false);
 	ptr_ring_cleanup(&ctx->handoff, NULL);
 
 	nbpool_get_stats(ctx->pool, &st);
-	KUNIT_EXPECT_EQ(test, st.allocs, st.frees);
-	KUNIT_EXPECT_EQ(test, st.buffers_free, 512ULL);
-	KUNIT_EXPECT_EQ(test, st.packets_free, 512ULL);
-	KUNIT_EXPECT_GT(test, st.allocs, (u64)XCPU_ITERS);
+	KUNIT_EXPECT_EQ(test, st.allocs, st.frees + st.lent);
+	KUNIT_EXPECT_EQ(test, st.buffers_free, (u64)count);
+	KUNIT_EXPECT_EQ(test, st.packets_free, (u64)count);
+	KUNIT_EXPECT_GE(test, (u64)atomic64_read(&ctx->ops), target);
 	nbpool_test_expect_balanced(test, ctx->pool, 0);
-	kunit_info(test, "%llu alloc/free operations on %u CPUs\n",
-		   (u64)atomic64_read(&ctx->ops), num_online_cpus());
+
+	/* The free list holds each buffer exactly once. */
+	KUNIT_EXPECT_EQ(test, nbpool_alloc_bulk(ctx->pool, pkts, count, GFP_KERNEL), count);
+	KUNIT_EXPECT_NULL(test, nbpool_alloc(ctx->pool, GFP_KERNEL));
+	for (i = 0; i < count; i++)
+		KUNIT_EXPECT_FALSE(test, __test_and_set_bit(nbpool_packet_buffer_index(pkts[i]), seen));
+	nbpool_free_bulk(pkts, count);
+	kunit_info(test, "%llu alloc/free operations on %u CPUs, %llu through skbs\n",
+		   (u64)atomic64_read(&ctx->ops), num_online_cpus(), st.lent);
+}
+
+static void nbpool_threads_cross_cpu(struct kunit *test)
+{
+	nbpool_test_cross_cpu(test, 512, 50000);
 }
 
 /* Destroy with packets in the driver's hands; freeing them later frees the pool. */

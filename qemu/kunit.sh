@@ -62,10 +62,14 @@ PLAN
 }
 
 main_suites=()
-for s in "${suites[@]}"; do [[ $s == nbpool_hostile ]] || main_suites+=("$s"); done
+for s in "${suites[@]}"; do [[ $s == nbpool_hostile || $s == nbpool_long ]] || main_suites+=("$s"); done
 
 say "running the KUnit suites in QEMU (TCG, intel-iommu, KASAN, lockdep, kmemleak, panic_on_warn; about 1 minute)" >&2
-NBPOOL_TRACEPOINTS=1 run_boot kunit "panic_on_warn=1 kunit.filter_glob=nbpool_[!h]*" "${main_suites[@]}"
+NBPOOL_TRACEPOINTS=1 run_boot kunit "panic_on_warn=1 kunit.filter_glob=nbpool_[!hl]*" "${main_suites[@]}"
+
+# Suites named nbpool_h* and nbpool_l* run in boots of their own.
+say "running the long suite on 4 vCPUs: 10 million cross-CPU operations, 1000 teardown races (about 5 minutes)" >&2
+NBPOOL_SMP=4 run_boot long "panic_on_warn=1 kunit.filter_glob=nbpool_long" nbpool_long
 
 say "running the hostile-caller suite in its own boot, WARNs allowed only where expected (about 40 s)" >&2
 NBPOOL_EXPECTED_WARNINGS="double free|foreign packet|packet bounds" \
