@@ -2,11 +2,6 @@
 /* Shared fixtures for nbpool's KUnit suites. */
 #include <linux/pci.h>
 #include <linux/iommu.h>
-#include <linux/debugfs.h>
-#include <linux/delay.h>
-#include <linux/fs.h>
-#include <linux/slab.h>
-#include <linux/sizes.h>
 #include "nbpool_test.h"
 
 #define VIRTIO_NET_MODERN_ID	0x1041
