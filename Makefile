@@ -16,7 +16,7 @@ modules: kdir-check
 	$(MAKE) -C $(KDIR) M=$(PWD) modules
 
 kdir-check:
-	@qemu/kdir-check.sh "$(KDIR)"
+	@qemu/kdir-check.sh "$(KDIR)" "$(origin KDIR)"
 
 clean:
 	$(MAKE) -C $(KDIR) M=$(PWD) clean 2>/dev/null || true

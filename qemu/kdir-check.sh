@@ -2,7 +2,11 @@
 # Say which kernel tree nbpool builds against, and stop with one line if
 # that tree cannot build it (missing, or without CONFIG_NET/CONFIG_PAGE_POOL).
 set -u
-kdir=$1
+kdir=$1 origin=${2:-file}
+if [[ $origin == "command line" || $origin == environment ]] && [[ ! -d $kdir ]]; then
+	echo "nbpool: KDIR=$kdir is not a directory; point it at a configured kernel build tree (e.g. /lib/modules/<version>/build)" >&2
+	exit 1
+fi
 if [[ -z $kdir || ! -d $kdir ]]; then
 	echo "nbpool: no kernel headers found for $(uname -r) (looked in /lib/modules/$(uname -r)/build and /usr/src/linux-headers-*-amd64); install them: apt-get install linux-headers-amd64, or pass KDIR=/path/to/kernel/build" >&2
 	exit 1
@@ -19,4 +23,7 @@ for opt in CONFIG_NET CONFIG_PAGE_POOL; do
 		exit 1
 	fi
 done
-echo "nbpool: building against $kdir"
+case $origin in
+"command line"|environment) echo "nbpool: building against $kdir (KDIR)" ;;
+*) echo "nbpool: building against $kdir (the running kernel's headers, or else the newest installed set)" ;;
+esac
