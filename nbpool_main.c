@@ -390,7 +390,8 @@ static struct nbpool_packet *nbpool_take(struct nbpool *pool)
 
 	lockdep_assert_held(&pool->lock);
 
-	if (unlikely(!pool->buffers_avail))
+	/* Take back pages the stack has returned before running low, not after. */
+	if (unlikely(pool->buffers_avail < pool->rx_copy_watermark || !pool->buffers_avail))
 		nbpool_reclaim(pool);
 	if (unlikely(!pool->buffers_avail || !pool->nr_free_pkts || pool->dying))
 		return NULL;
@@ -818,10 +819,21 @@ void nbpool_count_tx_copy(struct nbpool *pool)
 	spin_unlock_bh(&pool->lock);
 }
 
-/* Free buffers, for the copy-under-pressure decision: a racy read is fine. */
+/*
+ * Free buffers, for the copy-under-pressure decision: below the watermark,
+ * first take back what the stack has returned. Racy reads are fine here.
+ */
 unsigned int nbpool_buffers_free(struct nbpool *pool)
 {
-	return READ_ONCE(pool->buffers_avail);
+	unsigned int n = READ_ONCE(pool->buffers_avail) + READ_ONCE(pool->cache.count);
+
+	if (n >= pool->rx_copy_watermark)
+		return n;
+	spin_lock_bh(&pool->lock);
+	nbpool_reclaim(pool);
+	n = pool->buffers_avail + READ_ONCE(pool->cache.count);
+	spin_unlock_bh(&pool->lock);
+	return n;
 }
 
 /**

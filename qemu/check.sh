@@ -75,4 +75,17 @@ count < <(qemu/stock.sh)
 # The KUnit suites: a PASS/FAIL line per test case.
 count < <(qemu/kunit.sh)
 
+# The nbpool virtio-net driver under traffic: stock kernels as users run
+# them, and the debug kernel with its checkers.
+for kdir in /usr/src/linux-headers-*-amd64; do
+	kver=${kdir#/usr/src/linux-headers-}
+	say "the nbpool virtio-net driver under traffic on the stock $kver kernel (about 1 minute)"
+	count < <(qemu/netdev.sh "netdev-$kver" "/boot/vmlinuz-$kver" "$kdir")
+done
+if [[ -f $TEST_KERNEL_BUILD/arch/x86/boot/bzImage ]]; then
+	say "the nbpool virtio-net driver under traffic on the debug kernel (KASAN, lockdep, DMA-API; about 2 minutes)"
+	count < <(NBPOOL_MIB=16 NBPOOL_CMDLINE="panic_on_warn=1 kmemleak=on" qemu/netdev.sh netdev-debug \
+		"$TEST_KERNEL_BUILD/arch/x86/boot/bzImage" "$TEST_KERNEL_BUILD")
+fi
+
 finish
