@@ -23,7 +23,22 @@ nbvn_up() {
 	$IP netns add peer && $IP link set eth1 netns peer &&
 	$IP addr add $A/24 dev eth0 && $IP link set eth0 up &&
 	$PEER $IP addr add $B/24 dev eth1 && $PEER $IP link set eth1 up &&
-	$PEER $IP link set lo up && sleep 1
+	$PEER $IP link set lo up && $IP link set lo up && sleep 1
+}
+
+# Unload the driver, then nbpool once the stack has let go of every buffer.
+# TCP frees received skbs through per-CPU defer lists that are emptied only
+# when that CPU next processes packets: loopback pings on every CPU do that.
+unload_all() {
+	rmmod nbpool_virtio_net || return 1
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		for mask in 1 2 4 8; do
+			taskset $mask ping -q -c 1 -W 1 127.0.0.1 >/dev/null 2>&1
+		done
+		rmmod nbpool 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
 }
 
 # ping_sizes FROM_NS TARGET: zero loss at every size from 64 bytes to the MTU.

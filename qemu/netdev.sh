@@ -39,7 +39,7 @@ result "$mib MiB over TCP, checksum equal at both ends" sh -c ". /netdev.sh; tra
 [ -n "$demo" ] && (. /netdev.sh; demo_report $mib)
 result "pool books balance after traffic" sh -c '. /netdev.sh; pools_balance'
 step $IP link set eth0 down
-result "rmmod of the driver and of nbpool" sh -c 'rmmod nbpool_virtio_net && rmmod nbpool'
+result "rmmod of the driver, then of nbpool once the stack lets go" sh -c '. /netdev.sh; unload_all'
 [ -e /sys/kernel/debug/kmemleak ] && step kmemleak_check
 PLAN
 qemu/mkinitramfs.sh "$NBPOOL_OUT/$name.initrd" "$NBPOOL_OUT/$name.plan" "${files[@]}"
