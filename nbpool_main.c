@@ -156,6 +156,18 @@ static void nbpool_pp_discard(struct nbpool *pool, struct page *page)
 }
 
 
+/* Page @idx is home again (recycled or replaced): all its buffers are free. */
+static void nbpool_page_back(struct nbpool *pool, unsigned int idx)
+{
+	struct nbpool_page *p = &pool->pages[idx];
+
+	p->away = false;
+	p->lent = 0;
+	pool->pages_away--;
+	pool->buffers_avail += hweight_long(p->free);
+	nbpool_page_refill(pool, idx, nbpool_page_mask(pool, idx) & ~p->free);
+}
+
 /*
  * A page came out of page_pool. If it is one of ours that went away, it is
  * home again with all its buffers; return false for a page we do not know.
@@ -170,11 +182,7 @@ static bool nbpool_page_home(struct nbpool *pool, struct page *page)
 		return false;
 	idx = p - pool->pages;
 	nbpool_pp_set_refs(page, 1);
-	p->away = false;
-	p->lent = 0;
-	pool->pages_away--;
-	pool->buffers_avail += hweight_long(p->free);
-	nbpool_page_refill(pool, idx, nbpool_page_mask(pool, idx) & ~p->free);
+	nbpool_page_back(pool, idx);
 	pool->cnt.recycled++;
 	return true;
 }
@@ -298,11 +306,7 @@ static int nbpool_replace_page(struct nbpool *pool, unsigned int idx)
 			}
 		}
 	}
-	p->away = false;
-	p->lent = 0;
-	pool->pages_away--;
-	pool->buffers_avail += hweight_long(p->free);
-	nbpool_page_refill(pool, idx, nbpool_page_mask(pool, idx) & ~p->free);
+	nbpool_page_back(pool, idx);
 	pool->pages_replaced++;
 	return 0;
 }

@@ -346,44 +346,40 @@ static void nbvn_teardown(struct nbvn *vi)
 	vp_modern_remove(&vi->mdev);
 }
 
-static int nbvn_pools(struct nbvn *vi)
+/* A pool named after the device: "<pci name>-rx" or "-tx". Never an ERR_PTR. */
+static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, unsigned int count,
+				unsigned int headroom, enum dma_data_direction dir,
+				struct napi_struct *napi, int *err)
 {
+	char name[32];
 	struct nbpool_params p = {
-		.dev = &vi->mdev.pci_dev->dev, .netdev = vi->ndev, .buffer_size = 2048,
+		.dev = &vi->mdev.pci_dev->dev, .netdev = vi->ndev, .napi = napi,
+		.name = name, .packet_count = count, .buffer_count = count,
+		.buffer_size = 2048, .headroom = headroom, .dma_dir = dir,
 		.nid = NUMA_NO_NODE,
 	};
-	char name[32];
+	struct nbpool *pool;
 
-	snprintf(name, sizeof(name), "%s-rx", pci_name(vi->mdev.pci_dev));
-	p.name = name;
-	p.napi = &vi->rx_napi;
-	/* The ring, and room for what TCP receive queues hold before copying starts. */
-	p.packet_count = vi->rx.num * 8;
-	p.buffer_count = p.packet_count;
-	p.headroom = NET_SKB_PAD;
-	p.dma_dir = DMA_FROM_DEVICE;
-	vi->rx_pool = nbpool_create(&p);
-	if (IS_ERR(vi->rx_pool)) {
-		int err = PTR_ERR(vi->rx_pool);
-
-		vi->rx_pool = NULL;
-		return err;
+	snprintf(name, sizeof(name), "%s-%s", pci_name(vi->mdev.pci_dev), what);
+	pool = nbpool_create(&p);
+	if (IS_ERR(pool)) {
+		*err = PTR_ERR(pool);
+		return NULL;
 	}
+	return pool;
+}
 
-	snprintf(name, sizeof(name), "%s-tx", pci_name(vi->mdev.pci_dev));
-	p.napi = NULL;
-	p.packet_count = vi->tx.num;
-	p.buffer_count = p.packet_count;
-	p.headroom = NBVN_HDR;
-	p.dma_dir = DMA_TO_DEVICE;
-	vi->tx_pool = nbpool_create(&p);
-	if (IS_ERR(vi->tx_pool)) {
-		int err = PTR_ERR(vi->tx_pool);
+static int nbvn_pools(struct nbvn *vi)
+{
+	int err = 0;
 
-		vi->tx_pool = NULL;
-		return err;
-	}
-	return 0;
+	/* RX: the ring, and room for what TCP receive queues hold before copying starts. */
+	vi->rx_pool = nbvn_pool(vi, "rx", vi->rx.num * 8, NET_SKB_PAD, DMA_FROM_DEVICE,
+				&vi->rx_napi, &err);
+	/* TX: the virtio-net header goes in the headroom. */
+	if (vi->rx_pool)
+		vi->tx_pool = nbvn_pool(vi, "tx", vi->tx.num, NBVN_HDR, DMA_TO_DEVICE, NULL, &err);
+	return err;
 }
 
 static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
