@@ -3,6 +3,9 @@
 #   make            build nbpool.ko against KDIR
 #   make demo       boot a stock kernel in QEMU with the nbpool NIC driver
 #   make check      every test, ending in "N passed, N failed"
+#   make bench      benchmarks (out/bench/results.md)
+#   make soak       the driver under random traffic, reloads and unplugs for
+#                   SOAK_MINUTES (default 10) on the debug kernel; not in check
 
 # The kernel's build system reads Kbuild; this file is for people.
 
@@ -43,4 +46,7 @@ demo:
 bench:
 	@qemu/bench.sh
 
-.PHONY: all modules kdir-check clean install kunit sparse checkpatch check demo bench
+soak:
+	@qemu/soak.sh
+
+.PHONY: all modules kdir-check clean install kunit sparse checkpatch check demo bench soak

@@ -224,7 +224,7 @@ unsigned int nbpool_walk_outstanding(struct nbpool *pool, nbpool_outstanding_fn 
 					 void *arg);
 const char *nbpool_holder_name(enum nbpool_holder holder);
 int nbpool_ethtool_stats_count(void);
-void nbpool_ethtool_stats_strings(u8 *data);
+void nbpool_ethtool_stats_strings(u8 *data, const char *prefix);
 void nbpool_ethtool_stats(struct nbpool *pool, u64 *data);
 
 /**

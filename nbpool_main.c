@@ -991,13 +991,11 @@ unsigned int nbpool_walk_outstanding(struct nbpool *pool, nbpool_outstanding_fn 
 }
 EXPORT_SYMBOL(nbpool_walk_outstanding);
 
-/* In the order of struct nbpool_stats. */
-static const char nbpool_stat_names[][ETH_GSTRING_LEN] = {
-	"nbpool_allocs", "nbpool_alloc_fast", "nbpool_frees",
-	"nbpool_alloc_fail", "nbpool_lent", "nbpool_rx_copies",
-	"nbpool_tx_copies", "nbpool_recycled", "nbpool_pages_lost",
-	"nbpool_pages_replaced", "nbpool_bad_calls", "nbpool_buffers", "nbpool_buffers_free",
-	"nbpool_buffers_driver", "nbpool_buffers_stack", "nbpool_packets_free",
+/* In the order of struct nbpool_stats; ethtool shows them as "<prefix>_<name>". */
+static const char * const nbpool_stat_names[] = {
+	"allocs", "alloc_fast", "frees", "alloc_fail", "lent", "rx_copies",
+	"tx_copies", "recycled", "pages_lost", "pages_replaced", "bad_calls",
+	"buffers", "buffers_free", "buffers_driver", "buffers_stack", "packets_free",
 };
 
 static_assert(ARRAY_SIZE(nbpool_stat_names) == sizeof(struct nbpool_stats) / sizeof(u64));
@@ -1017,12 +1015,19 @@ EXPORT_SYMBOL(nbpool_ethtool_stats_count);
 /**
  * nbpool_ethtool_stats_strings() - write the stat names for ethtool -S
  * @data: room for nbpool_ethtool_stats_count() * ETH_GSTRING_LEN bytes
+ * @prefix: what each name starts with, e.g. "rx_pool" for "rx_pool_allocs",
+ *	so that a driver with several pools can tell them apart; NULL for
+ *	"nbpool"
  *
  * Context: any.
  */
-void nbpool_ethtool_stats_strings(u8 *data)
+void nbpool_ethtool_stats_strings(u8 *data, const char *prefix)
 {
-	memcpy(data, nbpool_stat_names, sizeof(nbpool_stat_names));
+	unsigned int i;
+
+	for (i = 0; i < ARRAY_SIZE(nbpool_stat_names); i++)
+		snprintf(data + i * ETH_GSTRING_LEN, ETH_GSTRING_LEN, "%s_%s",
+			 prefix ?: "nbpool", nbpool_stat_names[i]);
 }
 EXPORT_SYMBOL(nbpool_ethtool_stats_strings);
 

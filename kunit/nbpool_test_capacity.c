@@ -197,7 +197,7 @@ static void nbpool_capacity_ethtool(struct kunit *test)
 	pool = nbpool_test_create(test, &p);
 	pkt = nbpool_alloc(pool, GFP_KERNEL);
 	KUNIT_ASSERT_NOT_NULL(test, pkt);
-	nbpool_ethtool_stats_strings(names);
+	nbpool_ethtool_stats_strings(names, NULL);
 	nbpool_ethtool_stats(pool, vals);
 	for (i = 0; i < n; i++) {
 		const char *name = (const char *)names + i * ETH_GSTRING_LEN;

@@ -55,6 +55,20 @@ def main():
         rows.append(('7. kernel memory per 2048-byte buffer (65536 buffers), bytes',
                      mem, 2048, mem / 2048, '<= 1.05x', mem / 2048 <= 1.05, None, None))
 
+    for case, what in (('udp64', '64-byte UDP'), ('tcp_mtu', 'MTU-sized TCP')):
+        n = ic.get((f'e2e_{case}_insn_per_frame', 'nbpool_virtio_net'))
+        b = ic.get((f'e2e_{case}_insn_per_frame', 'virtio_net'))
+        r = n / b if n and b else None
+        rows.append((f'8. {what}: nbpool_virtio_net vs in-tree virtio_net, insn per frame '
+                     '(wall columns: frames/s)', n, b, r, '<= 1.0x', None if r is None else r <= 1.0,
+                     wall.get((f'e2e_{case}_frames_per_s', 'nbpool_virtio_net')),
+                     wall.get((f'e2e_{case}_frames_per_s', 'virtio_net'))))
+        n = wall.get((f'e2e_{case}_gbit_per_s', 'nbpool_virtio_net'))
+        b = wall.get((f'e2e_{case}_gbit_per_s', 'virtio_net'))
+        if n and b:
+            rows.append((f'8. {what}: Gbit/s of payload under TCG (wall columns)', None, None,
+                         n / b, 'indicative', None, n, b))
+
     def fmt(v, nd=1):
         return '-' if v is None else f'{v:.{nd}f}'
 

@@ -4,7 +4,8 @@
 # boots that kernel twice under QEMU (q35, strict intel-iommu): once with
 # -icount shift=0 (figures are guest instructions per operation, exact and
 # repeatable) and once without (nanoseconds per operation under TCG,
-# indicative only). Writes out/bench/results.{md,csv} and scale.png.
+# indicative only); then case 8, the virtio-net drivers end to end, the same
+# two ways. Writes out/bench/results.{md,csv} and scale.png.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NBPOOL_TOP"
@@ -36,6 +37,21 @@ for mode in icount wall; do
 		"$res/initrd" 900 "" || die "benchmark guest failed (log: $NBPOOL_OUT/bench-$mode.log)"
 	tr -d '\r' <"$NBPOOL_OUT/bench-$mode.log" | grep -a -o 'NBPOOL-BENCH .*' |
 		grep -v ' done$' | cut -d' ' -f2- >"$res/$mode.txt"
+done
+
+# Case 8: the same traffic through the nbpool driver and through the in-tree
+# virtio_net, one vCPU so that busy time is one CPU's instructions.
+for driver in nbpool_virtio_net virtio_net; do
+	for mode in icount wall; do
+		extra=
+		[[ $mode == icount ]] && extra="-icount shift=0,sleep=off"
+		say "case 8: $driver under traffic, $mode run on the stock $kver kernel (about 1 minute)"
+		out=$(NBPOOL_E2E=$driver NBPOOL_SMP=1 NBPOOL_QEMU_EXTRA=$extra \
+			qemu/netdev.sh "bench-e2e-$driver-$mode" "/boot/vmlinuz-$kver" "$kdir")
+		grep -q '^FAIL' <<<"$out" && die "case 8 guest failed: $(grep -m1 '^FAIL' <<<"$out")"
+		tr -d '\r' <"$NBPOOL_OUT/bench-e2e-$driver-$mode.log" | grep -a -o 'NBPOOL-BENCH .*' |
+			cut -d' ' -f2- >>"$res/$mode.txt"
+	done
 done
 
 python3 qemu/bench-report.py "$res"

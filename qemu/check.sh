@@ -42,13 +42,15 @@ module_build() {
 	[[ -f $dir/nbpool.ko ]] || { echo "no nbpool.ko was built"; return 1; }
 }
 
-say "building nbpool with W=1 and sparse against every installed Debian header set (about 1 minute)"
+# nbpool and every module built on it: driver, self-test, benchmarks.
+all_modules=(NBPOOL_DRIVER=1 NBPOOL_SELFTEST=1 NBPOOL_BENCH=1)
+say "building nbpool, its driver, self-test and benchmarks with W=1 and sparse against every installed Debian header set (about 2 minutes)"
 for kdir in /usr/src/linux-headers-*-amd64; do
 	kver=${kdir#/usr/src/linux-headers-}
 	check "build W=1 $kver" "$NBPOOL_OUT/build-w1-$kver.log" \
-		module_build "$NBPOOL_OUT/build/w1-$kver" "$kdir" W=1
+		module_build "$NBPOOL_OUT/build/w1-$kver" "$kdir" W=1 "${all_modules[@]}"
 	check "sparse C=2 $kver" "$NBPOOL_OUT/build-sparse-$kver.log" \
-		module_build "$NBPOOL_OUT/build/sparse-$kver" "$kdir" C=2
+		module_build "$NBPOOL_OUT/build/sparse-$kver" "$kdir" C=2 "${all_modules[@]}"
 done
 check "checkpatch" "$NBPOOL_OUT/checkpatch.log" qemu/checkpatch.sh
 
@@ -79,12 +81,12 @@ count < <(qemu/kunit.sh)
 # them, and the debug kernel with its checkers.
 for kdir in /usr/src/linux-headers-*-amd64; do
 	kver=${kdir#/usr/src/linux-headers-}
-	say "the nbpool virtio-net driver under traffic on the stock $kver kernel (about 1 minute)"
+	say "the nbpool virtio-net driver under traffic on the stock $kver kernel (about 2 minutes)"
 	count < <(qemu/netdev.sh "netdev-$kver" "/boot/vmlinuz-$kver" "$kdir")
 done
 if [[ -f $TEST_KERNEL_BUILD/arch/x86/boot/bzImage ]]; then
-	say "the nbpool virtio-net driver under traffic on the debug kernel (KASAN, lockdep, DMA-API; about 2 minutes)"
-	count < <(NBPOOL_MIB=16 NBPOOL_CMDLINE="panic_on_warn=1 kmemleak=on" qemu/netdev.sh netdev-debug \
+	say "the nbpool virtio-net driver under traffic on the debug kernel (KASAN, lockdep, DMA-API), with 50 cycles of hot-unplug and reload (about 13 minutes)"
+	count < <(NBPOOL_MIB=16 NBPOOL_CYCLES=50 NBPOOL_CMDLINE="panic_on_warn=1 kmemleak=on" qemu/netdev.sh netdev-debug \
 		"$TEST_KERNEL_BUILD/arch/x86/boot/bzImage" "$TEST_KERNEL_BUILD")
 fi
 

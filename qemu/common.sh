@@ -14,3 +14,13 @@ mkdir -p "$NBPOOL_CACHE" "$NBPOOL_OUT"
 say() { printf '==> %s\n' "$*"; }
 # die: the one line that explains a failure, last on the terminal.
 die() { printf 'nbpool: %s\n' "$*" >&2; exit 1; }
+
+# nbpool_nic I: QEMU's -device argument for test NIC I (0 or 1), behind root
+# port rpI. The guest plugs a removed NIC back with "device_add <this>".
+# No ats=on: behind a root port the guest then enables ATS, and the debug
+# kernel hung (guest frozen, no report) within seconds of traffic under
+# QEMU 7.2; without ATS every DMA is still translated by the IOMMU.
+nbpool_nic() {
+	printf 'virtio-net-pci,netdev=n%s,bus=rp%s,id=nic%s,mac=52:54:00:00:00:1%s,iommu_platform=on,disable-legacy=on' \
+		"$1" "$1" "$1" "$1"
+}

@@ -9,8 +9,8 @@ declare -A groups=(
 	[check]="gcc make libc6-dev kmod cpio gzip xz-utils python3 bc bison flex libelf-dev
 		 libssl-dev ccache sparse dkms qemu-system-x86 busybox-static
 		 linux-headers-amd64 linux-headers-6.12-amd64 linux-source-6.12
-		 linux-image-amd64 linux-image-6.12-amd64 iproute2"
-	[demo]="gcc make kmod cpio gzip python3 qemu-system-x86 busybox-static iproute2 ethtool
+		 linux-image-amd64 linux-image-6.12-amd64 iproute2 ethtool"
+	[demo]="gcc make libc6-dev kmod cpio gzip python3 qemu-system-x86 busybox-static iproute2 ethtool
 		linux-headers-amd64 linux-headers-6.12-amd64 linux-image-amd64 linux-image-6.12-amd64"
 	[plot]="gnuplot-nox"
 )

@@ -5,6 +5,7 @@
 # $NBPOOL_OUT/NAME.log, the guest's verdict to $NBPOOL_OUT/NAME.verdict.
 # Exit status: 0 if the guest wrote its verdict and the console is free of
 # kernel reports; 1 otherwise, with the reason as the last line.
+# The guest can drive QEMU's monitor: see monitor-agent.py.
 # NBPOOL_QEMU_EXTRA: more QEMU arguments (e.g. -icount for benchmarks).
 # NBPOOL_EXPECTED_WARNINGS="msg1|msg2": the boot must WARN exactly once with
 # each of these messages and never otherwise (for suites that provoke WARNs).
@@ -15,11 +16,18 @@ log=$NBPOOL_OUT/$name.log
 verdict=$NBPOOL_OUT/$name.verdict
 rm -f "$log" "$verdict"
 
+# Each NIC sits behind a PCIe root port of its own so that it can be
+# hot-unplugged (device_del nicN) and plugged back (device_add) from the monitor.
 nics=()
 for i in 0 1; do
-	nics+=(-netdev "hubport,id=n$i,hubid=0"
-	       -device "virtio-net-pci,netdev=n$i,mac=52:54:00:00:00:1$i,iommu_platform=on,ats=on,disable-legacy=on")
+	nics+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1)),slot=$((i + 1))"
+	       -netdev "hubport,id=n$i,hubid=0"
+	       -device "$(nbpool_nic "$i")")
 done
+mon=$NBPOOL_OUT/$name.monitor
+rm -f "$mon"
+"$NBPOOL_TOP/qemu/monitor-agent.py" "$log" "$mon" 2>"$NBPOOL_OUT/$name.monitor.log" &
+agent=$!
 
 rc=0
 timeout --foreground "$tmo" qemu-system-x86_64 \
@@ -28,8 +36,9 @@ timeout --foreground "$tmo" qemu-system-x86_64 \
 	"${nics[@]}" ${NBPOOL_QEMU_EXTRA:-} \
 	-kernel "$kernel" -initrd "$initrd" \
 	-append "console=ttyS0 panic=-1 oops=panic intel_iommu=on iommu.strict=1 $extra" \
-	-display none -monitor none -no-reboot \
+	-display none -monitor "unix:$mon,server,nowait" -no-reboot \
 	-serial "file:$log" -serial "file:$verdict" </dev/null || rc=$?
+kill "$agent" 2>/dev/null || true
 
 if [[ $rc == 124 ]]; then
 	echo "guest $name timed out after ${tmo}s (log: $log)"

@@ -9,14 +9,17 @@
  * nbpool mapped once. The transport registers are reached through the
  * kernel's virtio_pci_modern_dev helpers.
  *
- * Status: RX/TX with NAPI, link state, MAC, stats; tested by make check
- * (ping, TCP with checksums, rmmod) on stock 6.1/6.12 and the debug kernel.
- * Not yet: ethtool -S, MTU changes, multiqueue, hot-unplug under traffic.
+ * One RX/TX queue pair with NAPI, link state from the device, MAC, MTU up
+ * to what a pool buffer holds, ip -s link counters and ethtool -S with both
+ * pools' counters. make check drives it with ping, TCP with checksums, UDP
+ * overruns, MTU and link changes, rmmod/insmod and hot-unplug under traffic.
+ * Multiqueue and offloads are left out: the example is about the buffers.
  */
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/netdevice.h>
 #include <linux/etherdevice.h>
+#include <linux/ethtool.h>
 #include <linux/interrupt.h>
 #include <linux/virtio_pci_modern.h>
 #include <linux/virtio_config.h>
@@ -63,6 +66,8 @@ struct nbvn {
 	struct nbpool *rx_pool;
 	struct nbpool *tx_pool;
 	spinlock_t tx_lock;		/* xmit vs completion on the TX ring */
+	u64 rx_ring_empty;		/* refills that left the device no buffer */
+	u64 tx_ring_full;		/* times xmit stopped the queue */
 	u64 features;
 	int irqs;			/* vectors with a handler installed */
 };
@@ -167,6 +172,9 @@ static void nbvn_rx_refill(struct nbvn *vi)
 	}
 	if (added)
 		nbvn_vq_kick(vq);
+	/* Until the stack returns buffers, frames the device gets are lost. */
+	if (vq->nr_free == vq->num)
+		vi->rx_ring_empty++;
 }
 
 static int nbvn_rx_poll(struct napi_struct *napi, int budget)
@@ -234,18 +242,16 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	unsigned int len = skb->len;
 
 	spin_lock_bh(&vi->tx_lock);
-	if (!vi->tx.nr_free) {
-		netif_stop_queue(ndev);
-		spin_unlock_bh(&vi->tx_lock);
-		return NETDEV_TX_BUSY;
-	}
-	pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
+	/*
+	 * The pool has one buffer per descriptor and the queue stops when the
+	 * ring fills, so neither runs out while the queue runs; only a
+	 * failure to copy drops a frame.
+	 */
+	if (WARN_ON_ONCE(!vi->tx.nr_free))
+		pkt = ERR_PTR(-ENOSPC);
+	else
+		pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
 	if (IS_ERR(pkt)) {
-		if (PTR_ERR(pkt) == -ENOBUFS) {
-			netif_stop_queue(ndev);
-			spin_unlock_bh(&vi->tx_lock);
-			return NETDEV_TX_BUSY;
-		}
 		ndev->stats.tx_dropped++;
 		spin_unlock_bh(&vi->tx_lock);
 		dev_kfree_skb_any(skb);
@@ -260,6 +266,10 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	nbvn_vq_kick(&vi->tx);
 	ndev->stats.tx_packets++;
 	ndev->stats.tx_bytes += len;
+	if (!vi->tx.nr_free) {
+		netif_stop_queue(ndev);
+		vi->tx_ring_full++;
+	}
 	spin_unlock_bh(&vi->tx_lock);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
@@ -320,12 +330,70 @@ static int nbvn_stop(struct net_device *ndev)
 	return 0;
 }
 
+/* Every RX buffer holds a frame of max_mtu, so an MTU change needs no refill. */
+static int nbvn_change_mtu(struct net_device *ndev, int mtu)
+{
+	WRITE_ONCE(ndev->mtu, mtu);
+	return 0;
+}
+
 static const struct net_device_ops nbvn_netdev_ops = {
 	.ndo_open = nbvn_open,
 	.ndo_stop = nbvn_stop,
 	.ndo_start_xmit = nbvn_xmit,
+	.ndo_change_mtu = nbvn_change_mtu,
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_set_mac_address = eth_mac_addr,
+};
+
+/* ethtool -S: the driver's own counters, then each pool's under its prefix. */
+static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
+	"rx_ring_empty", "tx_ring_full",
+};
+
+static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+
+	strscpy(info->driver, KBUILD_MODNAME, sizeof(info->driver));
+	strscpy(info->bus_info, pci_name(vi->mdev.pci_dev), sizeof(info->bus_info));
+}
+
+static int nbvn_get_sset_count(struct net_device *ndev, int sset)
+{
+	if (sset != ETH_SS_STATS)
+		return -EOPNOTSUPP;
+	return ARRAY_SIZE(nbvn_stat_names) + 2 * nbpool_ethtool_stats_count();
+}
+
+static void nbvn_get_strings(struct net_device *ndev, u32 sset, u8 *data)
+{
+	if (sset != ETH_SS_STATS)
+		return;
+	memcpy(data, nbvn_stat_names, sizeof(nbvn_stat_names));
+	data += sizeof(nbvn_stat_names);
+	nbpool_ethtool_stats_strings(data, "rx_pool");
+	data += nbpool_ethtool_stats_count() * ETH_GSTRING_LEN;
+	nbpool_ethtool_stats_strings(data, "tx_pool");
+}
+
+static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats *stats,
+				   u64 *data)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+
+	*data++ = READ_ONCE(vi->rx_ring_empty);
+	*data++ = READ_ONCE(vi->tx_ring_full);
+	nbpool_ethtool_stats(vi->rx_pool, data);
+	nbpool_ethtool_stats(vi->tx_pool, data + nbpool_ethtool_stats_count());
+}
+
+static const struct ethtool_ops nbvn_ethtool_ops = {
+	.get_drvinfo = nbvn_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_sset_count = nbvn_get_sset_count,
+	.get_strings = nbvn_get_strings,
+	.get_ethtool_stats = nbvn_get_ethtool_stats,
 };
 
 static void nbvn_teardown(struct nbvn *vi)
@@ -455,9 +523,14 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		eth_hw_addr_random(ndev);
 	}
 	ndev->netdev_ops = &nbvn_netdev_ops;
+	ndev->ethtool_ops = &nbvn_ethtool_ops;
 	ndev->min_mtu = ETH_MIN_MTU;
 	ndev->max_mtu = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NET_SKB_PAD -
 			NBVN_HDR - ETH_HLEN;
+	if (vi->features & BIT_ULL(VIRTIO_NET_F_MTU))
+		ndev->max_mtu = min_t(unsigned int, ndev->max_mtu,
+				      vp_ioread16((__le16 __iomem *)(vi->mdev.device +
+						  offsetof(struct virtio_net_config, mtu))));
 	pci_set_drvdata(pdev, vi);
 	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 			     VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);

@@ -27,11 +27,14 @@ step() {
 result() {
 	name=$1
 	shift
-	if "$@" >/dev/null 2>&1; then
-		echo "NBPOOL-RESULT PASS $name"
+	# What the test prints goes to the console log, indented.
+	if "$@" >/tmp/result.out 2>&1; then
+		r=PASS
 	else
-		echo "NBPOOL-RESULT FAIL $name"
+		r=FAIL
 	fi
+	sed 's/^/    /' /tmp/result.out
+	echo "NBPOOL-RESULT $r $name"
 }
 
 # kmemleak_check: scan for leaks of everything allocated so far (objects must

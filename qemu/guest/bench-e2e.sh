@@ -1,0 +1,46 @@
+# Sourced by the case 8 benchmark guest after netdev.sh: the same traffic
+# through whichever driver ($DRIVER) owns the two NICs, printed as
+# "NBPOOL-BENCH <case> <driver> <value>" lines for bench-report.py.
+# Under -icount shift=0 one guest nanosecond is one guest instruction, so
+# busy time (uptime minus idle time, one vCPU) is instructions executed.
+
+# busy_ns: nanoseconds this (single) vCPU has not been idle since boot.
+busy_ns() { awk '{printf "%.0f\n", ($1 - $2) * 1e9}' /proc/uptime; }
+up_ns() { awk '{printf "%.0f\n", $1 * 1e9}' /proc/uptime; }
+
+# report CASE FRAMES BUSY_NS WALL_NS BYTES: per-frame instructions, frames/s
+# and Gbit/s of payload.
+report() {
+	echo "NBPOOL-BENCH e2e_$1_insn_per_frame $DRIVER $(( $3 / $2 ))"
+	echo "NBPOOL-BENCH e2e_$1_frames_per_s $DRIVER $(awk -v f=$2 -v t=$4 'BEGIN {printf "%.0f", f * 1e9 / t}')"
+	echo "NBPOOL-BENCH e2e_$1_gbit_per_s $DRIVER $(awk -v b=$5 -v t=$4 'BEGIN {printf "%.3f", b * 8 / t}')"
+}
+
+# udp64 COUNT: 64-byte frames (18 bytes of UDP payload) to a reading socket.
+udp64() {
+	touch /tmp/go8
+	$PEER /udpburst recv 5004 18 16777216 /tmp/go8 > /tmp/udp8.out &
+	while [ ! -e /tmp/go8.ready ]; do sleep 0.1; done
+	rx0=$(ifstat "$PEER" eth1 rx_packets) b0=$(busy_ns) u0=$(up_ns)
+	/udpburst send $B 5004 $1 18 > /dev/null
+	wait	# the receiver stops after a second without data (idle time)
+	frames=$(( $(ifstat "$PEER" eth1 rx_packets) - rx0 ))
+	set -- $(cat /tmp/udp8.out)
+	echo "bench: udp64: $frames frames, socket got $2 (bad $4)" > /dev/console
+	report udp64 $frames $(( $(busy_ns) - b0 )) $(( $(up_ns) - u0 - 1000000000 )) $(( $2 * 18 ))
+}
+
+# tcp MIB: MTU-sized TCP segments of zeros into a listener that discards
+# them (correctness is make check's job); counted per frame the peer got.
+tcp() {
+	$PEER sh -c 'tail -f /dev/null | nc -l -p 5005 > /dev/null' &
+	sleep 1
+	rx0=$(ifstat "$PEER" eth1 rx_packets) b0=$(busy_ns) u0=$(up_ns)
+	dd if=/dev/zero bs=1M count=$1 2>/dev/null | nc $B 5005
+	b1=$(busy_ns) u1=$(up_ns)
+	frames=$(( $(ifstat "$PEER" eth1 rx_packets) - rx0 ))
+	killall tail
+	wait
+	echo "bench: tcp: $1 MiB in $frames frames" > /dev/console
+	report tcp_mtu $frames $(( b1 - b0 )) $(( u1 - u0 )) $(( $1 * 1048576 ))
+}

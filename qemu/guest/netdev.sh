@@ -1,0 +1,332 @@
+# Sourced by a guest plan: bring up nbpool_virtio_net on the two cabled NICs,
+# one in a namespace of its own, and run traffic between them. Results are
+# "NBPOOL-RESULT PASS|FAIL name" lines (see init.sh's result()).
+IP=/usr/local/sbin/ip		# iproute2: busybox's ip cannot move links between namespaces
+PEER="$IP netns exec peer"
+A=192.0.2.1			# TEST-NET-1: nothing here routes anywhere
+B=192.0.2.2
+
+NIC0=/sys/bus/pci/devices/0000:01:00.0	# behind root port rp0 (run-guest.sh)
+NIC1=/sys/bus/pci/devices/0000:02:00.0
+
+# Hand every virtio-net device to nbpool_virtio_net instead of virtio-pci:
+# at start, and again after a device is plugged back in (virtio-pci may
+# still be probing it, hence the retries).
+nbvn_claim() {
+	for try in $(seq 20); do
+		todo=0
+		for d in /sys/bus/pci/devices/*; do
+			[ "$(cat "$d/vendor")" = 0x1af4 ] && [ "$(cat "$d/device")" = 0x1041 ] || continue
+			case "$(readlink "$d/driver")" in */nbpool_virtio_net) continue ;; esac
+			todo=1
+			[ -e "$d/driver" ] && basename "$d" > "$d/driver/unbind"
+			echo nbpool_virtio_net > "$d/driver_override"
+			[ -d /sys/bus/pci/drivers/nbpool_virtio_net ] || continue
+			basename "$d" > /sys/bus/pci/drivers_probe
+		done
+		# Before insmod there is nothing to wait for: the driver binds on load.
+		[ $todo = 0 ] || ! [ -d /sys/bus/pci/drivers/nbpool_virtio_net ] && return 0
+		sleep 0.2
+	done
+	echo "nbvn_claim: a virtio-net device would not bind"
+	return 1
+}
+
+# Load both modules (nbpool, then the driver) and let the driver bind.
+nbvn_bind() {
+	nbvn_claim
+	[ -e /virtio_pci_modern_dev.ko ] && ! [ -d /sys/module/virtio_pci_modern_dev ] &&
+		insmod /virtio_pci_modern_dev.ko
+	insmod /nbpool.ko && insmod /nbpool_virtio_net.ko
+}
+
+# eth0 here as $A, eth1 in namespace "peer" as $B. Also after a reload or
+# hot-plug, when the interfaces are new.
+nbvn_up() {
+	mkdir -p /run/netns
+	[ -e /run/netns/peer ] || $IP netns add peer || return 1
+	$IP link set eth1 netns peer &&
+	$IP addr add $A/24 dev eth0 && $IP link set eth0 up &&
+	$PEER $IP addr add $B/24 dev eth1 && $PEER $IP link set eth1 up &&
+	$PEER $IP link set lo up && $IP link set lo up && reach
+}
+
+# reach: the peer answers a ping within 10 s (a new link takes a moment).
+reach() {
+	for i in $(seq 10); do
+		ping -q -c 1 -W 1 $B >/dev/null 2>&1 && return 0
+	done
+	echo "reach: no answer from $B"
+	return 1
+}
+
+# Unload nbpool once the stack has let go of every buffer (after the driver).
+# TCP frees received skbs through per-CPU defer lists that are emptied only
+# when that CPU next processes packets: loopback pings on every CPU do that.
+unload_nbpool() {
+	for try in 1 2 3 4 5 6 7 8 9 10; do
+		for mask in 1 2 4 8; do
+			taskset $mask ping -q -c 1 -W 1 127.0.0.1 >/dev/null 2>&1
+		done
+		rmmod nbpool 2>/dev/null && return 0
+		sleep 0.5
+	done
+	return 1
+}
+
+unload_all() { rmmod nbpool_virtio_net && unload_nbpool; }
+
+# ping_sizes FROM_NS TARGET: zero loss at every size from 64 bytes to the MTU.
+ping_sizes() {
+	for size in 56 500 1000 1472; do
+		$1 ping -q -c 5 -W 3 -s $size $2 | grep -q ' 0% packet loss' || return 1
+	done
+}
+
+# transfer MIB [back]: send MIB MiB of random data over TCP from here to the
+# peer (or, with "back", from the peer to here) and compare checksums. If
+# $DURING is set, that command runs while the data flows.
+transfer() {
+	from= to=$PEER addr=$B
+	[ "${2:-}" = back ] && from=$PEER to= addr=$A
+	dd if=/dev/urandom of=/tmp/data bs=1M count=$1 2>/dev/null
+	sha256sum < /tmp/data > /tmp/tx.sum
+	rm -f /tmp/rx.sum
+	# The listener's stdin must stay open: at its EOF busybox nc half-closes,
+	# and the sender stops sending when it sees that. (tail -f, not sleep:
+	# tests that change things during a transfer sleep.)
+	$to sh -c 'tail -f /dev/null | nc -l -p 5001 | sha256sum > /tmp/rx.sum' 2>/dev/null &
+	listener=$!
+	sleep 1
+	t0=$(cut -d' ' -f1 /proc/uptime)
+	$from nc $addr 5001 < /tmp/data &
+	sender=$!
+	[ -n "${DURING:-}" ] && { sleep 1; $DURING; }
+	wait $sender
+	rc=$?
+	t1=$(cut -d' ' -f1 /proc/uptime)
+	# The listener ends once it has read everything; it never gets stuck.
+	killall tail 2>/dev/null
+	for i in $(seq 100); do kill -0 $listener 2>/dev/null || break; sleep 0.3; done
+	killall nc 2>/dev/null
+	wait $listener
+	echo "transfer: $1 MiB ${2:-there} in $(echo "$t1 $t0" | awk '{printf "%.2f", $1 - $2}') s"
+	[ $rc = 0 ] && cmp -s /tmp/tx.sum /tmp/rx.sum
+}
+
+# The pools' books balance: free + driver + stack == buffers.
+pools_balance() {
+	for s in /sys/kernel/debug/nbpool/*/stats; do
+		awk '$1 == "buffers" {b = $2} $1 == "buffers_free" {f = $2}
+		     $1 == "buffers_driver" {d = $2} $1 == "buffers_stack" {s = $2}
+		     $1 == "bad_calls" {bad = $2} $1 == "pages_lost" {lost = $2}
+		     END {exit !(b == f + d + s && bad == 0 && lost == 0)}' "$s" || return 1
+	done
+}
+
+# pool_table: each pool's statistics, one line per pool, for a person.
+pool_table() {
+	echo "pool                 buffers  free driver stack   allocs (lockless)  lent to stack  recycled pages  copies rx/tx  exhausted"
+	for s in /sys/kernel/debug/nbpool/*/stats; do
+		awk '{v[$1] = $2} END {printf "%-20s %7d %5d %6d %5d %8d (%8d) %14d %15d %7d/%-6d %9d\n",
+			v["name"], v["buffers"], v["buffers_free"], v["buffers_driver"], v["buffers_stack"],
+			v["allocs"], v["alloc_fast"], v["lent"], v["recycled"], v["rx_copies"],
+			v["tx_copies"], v["alloc_fail"]}' "$s"
+	done
+}
+
+# demo_report MIB: traffic for a person to look at, each line prefixed DEMO.
+demo_report() {
+	{
+		ping -q -c 20 -i 0.2 $B | tail -n 2
+		transfer $1 && echo "checksums match at both ends"
+		for dev in eth0 eth1; do
+			ns=; [ $dev = eth1 ] && ns=$PEER
+			$ns cat /sys/class/net/$dev/statistics/rx_packets /sys/class/net/$dev/statistics/rx_bytes \
+				/sys/class/net/$dev/statistics/tx_packets /sys/class/net/$dev/statistics/tx_bytes |
+			xargs printf "$dev: rx %s packets %s bytes, tx %s packets %s bytes\n"
+		done
+		pool_table
+	} 2>&1 | sed 's/^/DEMO: /'
+}
+
+# ifstat NS DEV NAME: one ip -s link counter, from sysfs, in namespace NS ("" or "$PEER").
+ifstat() { $1 cat /sys/class/net/$2/statistics/$3; }
+
+# ethstat NS DEV NAME: one ethtool -S counter of the driver.
+ethstat() { $1 /usr/local/sbin/ethtool -S $2 | awk -v n="$3:" '$1 == n {print $2}'; }
+
+# udp_drops: datagrams the peer's UDP layer dropped (InErrors counts full receive
+# buffers, RcvbufErrors, as well as other errors).
+udp_drops() {
+	$PEER cat /proc/net/snmp | awk '$1 == "Udp:" && !h {for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next}
+		$1 == "Udp:" {print $c["InErrors"]}'
+}
+
+# udp_overrun RCVBUF COUNT: COUNT 1400-byte datagrams to a peer socket that
+# does not read until the burst is over. Every datagram delivered must be
+# intact, and every frame the peer's driver received must be accounted for:
+# delivered to the socket or dropped (and counted) by the stack. Prints one
+# "udp:" line with the figures; frames the device dropped for lack of RX
+# buffers are what the sender's driver sent minus what the peer's received.
+udp_overrun() {
+	rcvbuf=$1
+	rm -f /tmp/go /tmp/go.ready
+	rx0=$(ifstat "$PEER" eth1 rx_packets) tx0=$(ifstat "" eth0 tx_packets) d0=$(udp_drops)
+	c0=$(ethstat "$PEER" eth1 rx_pool_rx_copies) e0=$(ethstat "$PEER" eth1 rx_ring_empty)
+	$PEER /udpburst recv 5002 1400 $1 /tmp/go > /tmp/udp.out &
+	while [ ! -e /tmp/go.ready ]; do sleep 0.1; done
+	sent=$(/udpburst send $B 5002 $2 1400 | awk '{print $2}')
+	sleep 1
+	touch /tmp/go
+	wait
+	set -- $(cat /tmp/udp.out)	# received N bad N dup N
+	got=$2 bad=$4 dup=$6
+	rx=$(( $(ifstat "$PEER" eth1 rx_packets) - rx0 )) tx=$(( $(ifstat "" eth0 tx_packets) - tx0 ))
+	drops=$(( $(udp_drops) - d0 )) other=$(( rx - got - drops ))
+	copies=$(( $(ethstat "$PEER" eth1 rx_pool_rx_copies) - c0 ))
+	empty=$(( $(ethstat "$PEER" eth1 rx_ring_empty) - e0 ))
+	echo "udp: rcvbuf $rcvbuf sent $sent, wire tx $tx rx $rx (device dropped $((tx - rx))),"\
+	     "socket got $got (bad $bad dup $dup), stack dropped $drops, other frames $other,"\
+	     "copied under pressure $copies, ring empty $empty"
+	UDP_DROPS=$drops UDP_COPIES=$copies UDP_EMPTY=$empty
+	[ "$got" -gt 0 ] && [ "$bad" = 0 ] && [ "$dup" = 0 ] && [ "$other" -ge 0 ] && [ "$other" -le 20 ]
+}
+
+# bg_start / bg_stop: UDP traffic both ways (to a port nobody listens on, so
+# the peers also answer with ICMP) while a test changes something under it;
+# paced (100 us after each datagram) so that the change itself gets CPU time.
+bg_start() {
+	/udpburst send $B 5003 2000000000 1400 100 >/dev/null 2>&1 &
+	BG1=$!
+	$PEER /udpburst send $A 5003 2000000000 1400 100 >/dev/null 2>&1 &
+	BG2=$!
+	sleep 0.5
+}
+bg_stop() { kill $BG1 $BG2 2>/dev/null; wait $BG1 $BG2 2>/dev/null; return 0; }
+
+# ethtool_pools: ethtool -S shows the driver's and both pools' counters.
+ethtool_pools() {
+	[ "$(ethstat "" eth0 rx_pool_buffers)" = 2048 ] &&
+	[ "$(ethstat "" eth0 tx_pool_buffers)" = 256 ] &&
+	[ "$(ethstat "" eth0 rx_pool_allocs)" -gt 0 ] &&
+	[ "$(ethstat "" eth0 tx_pool_tx_copies)" -gt 0 ] &&
+	[ -n "$(ethstat "" eth0 rx_ring_empty)" ]
+}
+
+# mtu_under_traffic: MTU 1200, the buffers' maximum and 1500 again on both
+# ends during a TCP transfer of $mib MiB; its checksum must still match and
+# a ping of exactly each MTU must pass.
+mtu_under_traffic() {
+	max=$($IP -d link show eth0 | sed -n 's/.* maxmtu \([0-9]*\).*/\1/p')
+	[ "$max" -gt 1500 ] || return 1
+	DURING="set_mtus 1200 $max 1500" transfer ${mib:-64} || return 1
+	for mtu in 1200 $max 1500; do
+		set_mtus $mtu && ping -q -c 3 -W 3 -s $((mtu - 28)) $B | grep -q ' 0% packet loss' ||
+			return 1
+	done
+	echo "mtu: 1200, $max and 1500 under traffic"
+}
+
+# set_mtus MTU...: each MTU in turn on both ends, half a second apart.
+set_mtus() {
+	for mtu in "$@"; do
+		$IP link set eth0 mtu $mtu && $PEER $IP link set eth1 mtu $mtu || return 1
+		sleep 0.5
+	done
+}
+
+# link_under_traffic: ip link down/up on our side, and the device's own link
+# (QEMU's set_link, seen through the config interrupt) off/on, during a TCP
+# transfer of $mib MiB: carrier follows the device, the transfer is intact.
+link_under_traffic() {
+	DURING=flap_links transfer ${mib:-64} &&
+	[ "$(cat /tmp/carrier.off)" = 0 ] && [ "$(cat /tmp/carrier.on)" = 1 ] &&
+	ping -q -c 3 -W 3 $B | grep -q ' 0% packet loss'
+}
+
+flap_links() {
+	$IP link set eth0 down; sleep 0.5; $IP link set eth0 up
+	echo "NBPOOL-MONITOR: set_link n1 off" > /dev/console; sleep 1
+	$PEER cat /sys/class/net/eth1/carrier > /tmp/carrier.off
+	echo "NBPOOL-MONITOR: set_link n1 on" > /dev/console; sleep 1
+	$PEER cat /sys/class/net/eth1/carrier > /tmp/carrier.on
+}
+
+# reload_under_traffic: rmmod both modules while UDP flows both ways, insmod
+# them again, and the link works as before.
+reload_under_traffic() {
+	bg_start
+	rmmod nbpool_virtio_net
+	r=$?
+	bg_stop
+	[ $r = 0 ] && unload_nbpool && nbvn_bind && nbvn_up
+}
+
+# wait_nic PATH gone|back: until the device leaves (or joins) the PCI bus.
+wait_nic() {
+	for i in $(seq 300); do
+		if [ $2 = gone ]; then [ -e $1 ] || return 0; else [ -e $1 ] && return 0; fi
+		sleep 0.1
+	done
+	echo "wait_nic: $1 not $2 after 30 s"
+	return 1
+}
+
+# unplug_under_traffic: hot-unplug both NICs through QEMU's monitor while UDP
+# flows both ways, plug them back, rebind, and the link works as before.
+unplug_under_traffic() {
+	bg_start
+	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
+	wait_nic $NIC1 gone || { bg_stop; return 1; }
+	echo "NBPOOL-MONITOR: device_del nic0" > /dev/console
+	wait_nic $NIC0 gone || { bg_stop; return 1; }
+	bg_stop
+	echo "NBPOOL-MONITOR: device_add $NIC0_SPEC" > /dev/console
+	echo "NBPOOL-MONITOR: device_add $NIC1_SPEC" > /dev/console
+	wait_nic $NIC0 back && wait_nic $NIC1 back || return 1
+	nbvn_claim && nbvn_up
+}
+
+# cycles N: issue 7's loop, N times: hot-unplug under traffic and back, then
+# rmmod/insmod of both modules under traffic. Prints the cycles it completed.
+cycles() {
+	for c in $(seq $1); do
+		unplug_under_traffic || { echo "cycles: unplug failed in cycle $c"; return 1; }
+		reload_under_traffic || { echo "cycles: reload failed in cycle $c"; return 1; }
+		pools_balance || { echo "cycles: books off after cycle $c"; return 1; }
+	done
+	echo "cycles: $1 unplug + reload cycles under traffic"
+}
+
+# soak SECONDS: random rounds of traffic, bursts, MTU and link changes,
+# reloads and hot-unplugs until SECONDS have passed; the books must balance
+# after every round. Progress goes to the console as it happens.
+soak() {
+	secs=$1 end=$(( $(cut -d. -f1 /proc/uptime) + $1 ))
+	set -- "transfer 16" "transfer 16 back" "udp_overrun 65536 5000" \
+	       "udp_overrun 67108864 5000" mtu_under_traffic link_under_traffic \
+	       reload_under_traffic unplug_under_traffic
+	kinds=$#
+	rounds=0
+	: > /tmp/soak.kinds
+	while [ "$(cut -d. -f1 /proc/uptime)" -lt $end ]; do
+		k=$(( $(od -An -N2 -tu2 /dev/urandom) % kinds + 1 ))
+		eval what=\${$k}
+		rounds=$((rounds + 1))
+		echo "soak: round $rounds: $what" > /dev/console
+		if ! $what > /tmp/soak.out 2>&1 || ! pools_balance; then
+			cat /tmp/soak.out
+			echo "soak: round $rounds ($what) failed"
+			return 1
+		fi
+		echo $k >> /tmp/soak.kinds
+	done
+	i=0
+	for what in "$@"; do
+		i=$((i + 1))
+		echo "soak: $(grep -c "^$i\$" /tmp/soak.kinds) x $what"
+	done
+	echo "soak: $rounds rounds in $(( $(cut -d. -f1 /proc/uptime) - end + secs )) s, books balanced after each"
+	pool_table
+}
