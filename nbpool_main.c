@@ -577,11 +577,17 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 		struct nbpool_cache *c = &pool->cache;
 
 		/* A refill that finds nothing counts the exhaustion event. */
-		for (n = 0; n < count; n++) {
+		for (n = 0; n < count;) {
+			unsigned int take;
+
 			if (unlikely(!c->count) && !nbpool_cache_refill(pool))
 				break;
-			pkts[n] = c->pkts[--c->count];
-			nbpool_packet_init(pool, pkts[n]);
+			for (take = min(count - n, c->count); take; take--) {
+				struct nbpool_packet *pkt = c->pkts[--c->count];
+
+				nbpool_packet_init(pool, pkt);
+				pkts[n++] = pkt;
+			}
 		}
 		c->allocs += n;
 		goto sync;
@@ -601,8 +607,9 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 		nbpool_count_fail(pool, count - n);
 	spin_unlock_bh(&pool->lock);
 sync:
-	for (count = 0; count < n; count++)
-		nbpool_sync_new(pool, pkts[count]);
+	if (pool->dma_sync && nbpool_dma_receives(pool->dma_dir))
+		for (count = 0; count < n; count++)
+			nbpool_sync_new(pool, pkts[count]);
 	return n;
 }
 EXPORT_SYMBOL(nbpool_alloc_bulk);
@@ -697,16 +704,16 @@ static void nbpool_after_free(struct nbpool *pool)
 }
 
 /* Free into the owner's cache; the caller is the owning NAPI poll. */
-static void nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
+static bool nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
 {
 	struct nbpool_cache *c = &pool->cache;
 
 	if (!nbpool_unhold(pool, pkt))
-		return;
+		return false;
 	if (unlikely(c->count == NBPOOL_CACHE_SIZE))
 		nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
 	c->pkts[c->count++] = pkt;
-	c->frees++;
+	return true;
 }
 
 /**
@@ -729,7 +736,7 @@ void nbpool_free(struct nbpool_packet *pkt)
 	pool = pkt->pool;
 
 	if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
-		nbpool_cache_put(pool, pkt);
+		pool->cache.frees += nbpool_cache_put(pool, pkt);
 		return;
 	}
 	if (!nbpool_context_ok(pool, __func__))
@@ -764,7 +771,15 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 		}
 		pool = pkts[i]->pool;
 		if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
-			nbpool_cache_put(pool, pkts[i++]);
+			unsigned int freed = 0;
+
+			/* The owner's cache, for the whole run of this pool's packets. */
+			do {
+				freed += nbpool_cache_put(pool, pkts[i]);
+				i++;
+			} while (i < count && pkts[i] && pkts[i]->pool == pool &&
+				 nbpool_packet_valid(pkts[i], __func__));
+			pool->cache.frees += freed;
 			continue;
 		}
 		/* One lock round per run of packets from the same pool. */

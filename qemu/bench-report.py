@@ -66,8 +66,8 @@ def main():
         n = wall.get((f'e2e_{case}_gbit_per_s', 'nbpool_virtio_net'))
         b = wall.get((f'e2e_{case}_gbit_per_s', 'virtio_net'))
         if n and b:
-            rows.append((f'8. {what}: Gbit/s of payload under TCG (wall columns)', None, None,
-                         n / b, 'indicative', None, n, b))
+            rows.append((f'8. {what}: Mbit/s of payload under TCG (wall columns)', None, None,
+                         n / b, 'indicative', None, n * 1000, b * 1000))
 
     def fmt(v, nd=1):
         return '-' if v is None else f'{v:.{nd}f}'

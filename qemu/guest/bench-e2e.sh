@@ -13,7 +13,7 @@ up_ns() { awk '{printf "%.0f\n", $1 * 1e9}' /proc/uptime; }
 report() {
 	echo "NBPOOL-BENCH e2e_$1_insn_per_frame $DRIVER $(( $3 / $2 ))"
 	echo "NBPOOL-BENCH e2e_$1_frames_per_s $DRIVER $(awk -v f=$2 -v t=$4 'BEGIN {printf "%.0f", f * 1e9 / t}')"
-	echo "NBPOOL-BENCH e2e_$1_gbit_per_s $DRIVER $(awk -v b=$5 -v t=$4 'BEGIN {printf "%.3f", b * 8 / t}')"
+	echo "NBPOOL-BENCH e2e_$1_gbit_per_s $DRIVER $(awk -v b=$5 -v t=$4 'BEGIN {printf "%.6f", b * 8 / t}')"
 }
 
 # udp64 COUNT: 64-byte frames (18 bytes of UDP payload) to a reading socket.

@@ -304,7 +304,7 @@ cycles() {
 # after every round. Progress goes to the console as it happens.
 soak() {
 	secs=$1 end=$(( $(cut -d. -f1 /proc/uptime) + $1 ))
-	set -- "transfer 16" "transfer 16 back" "udp_overrun 65536 5000" \
+	set -- "transfer ${mib:-16}" "transfer ${mib:-16} back" "udp_overrun 65536 5000" \
 	       "udp_overrun 67108864 5000" mtu_under_traffic link_under_traffic \
 	       reload_under_traffic unplug_under_traffic
 	kinds=$#
