@@ -101,7 +101,7 @@ fi
 PLAN
 qemu/mkinitramfs.sh "$NBPOOL_OUT/$name.initrd" "$NBPOOL_OUT/$name.plan" "${files[@]}"
 log=$NBPOOL_OUT/$name.log
-if why=$(qemu/run-guest.sh "$name" "$kernel" "$NBPOOL_OUT/$name.initrd" $((900 + ${NBPOOL_SOAK:-0})) \
+if why=$(qemu/run-guest.sh "$name" "$kernel" "$NBPOOL_OUT/$name.initrd" $((900 + ${NBPOOL_SOAK:-0} + 40 * ${NBPOOL_CYCLES:-0})) \
 	"${NBPOOL_CMDLINE:-}" 2>/dev/null); then
 	echo "PASS $name guest: booted, ran every step, no kernel report"
 else
