@@ -9,7 +9,7 @@ cd "$NBPOOL_TOP"
 qemu/deps.sh demo || exit 1
 
 want=${KVER:-6.12}
-kdir=$(ls -d /usr/src/linux-headers-"$want"*-amd64 2>/dev/null | sort | tail -n1)
+kdir=$(ls -d /usr/src/linux-headers-"$want"[.-]*-amd64 2>/dev/null | sort | tail -n1)
 [[ -n $kdir ]] || die "no headers for kernel $want (KVER=6.12 or KVER=6.1)"
 kver=${kdir#/usr/src/linux-headers-}
 [[ -f /boot/vmlinuz-$kver ]] || die "no /boot/vmlinuz-$kver (apt-get install linux-image-$kver)"

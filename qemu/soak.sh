@@ -14,7 +14,7 @@ qemu/deps.sh check || exit 1
 secs=$(( ${SOAK_MINUTES:-10} * 60 ))
 (( secs > 0 )) || die "SOAK_MINUTES must be a positive number of minutes"
 if [[ -n ${KVER:-} ]]; then
-	kdir=$(ls -d /usr/src/linux-headers-"$KVER"*-amd64 2>/dev/null | sort | tail -n1)
+	kdir=$(ls -d /usr/src/linux-headers-"$KVER"[.-]*-amd64 2>/dev/null | sort | tail -n1)
 	[[ -n $kdir ]] || die "no headers for kernel $KVER (KVER=6.12 or KVER=6.1)"
 	kver=${kdir#/usr/src/linux-headers-}
 	kernel=/boot/vmlinuz-$kver cmdline= name=soak-$kver mib=64

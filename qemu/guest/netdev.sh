@@ -110,7 +110,8 @@ transfer() {
 	for i in $(seq 100); do kill -0 $listener 2>/dev/null || break; sleep 0.3; done
 	killall nc 2>/dev/null
 	wait $listener
-	echo "transfer: $1 MiB ${2:-there} in $(echo "$t1 $t0" | awk '{printf "%.2f", $1 - $2}') s"
+	echo "transfer: $1 MiB ${2:-there} in $(echo "$t1 $t0 $1" |
+		awk '{printf "%.2f s (%.0f Mbit/s)", $1 - $2, $3 * 8.388608 / ($1 - $2)}')"
 	[ $rc = 0 ] && cmp -s /tmp/tx.sum /tmp/rx.sum
 }
 
