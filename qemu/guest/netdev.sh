@@ -246,17 +246,33 @@ set_mtus() {
 # (QEMU's set_link, seen through the config interrupt) off/on, during a TCP
 # transfer of $mib MiB: carrier follows the device, the transfer is intact.
 link_under_traffic() {
-	DURING=flap_links transfer ${mib:-64} &&
-	[ "$(cat /tmp/carrier.off)" = 0 ] && [ "$(cat /tmp/carrier.on)" = 1 ] &&
-	ping -q -c 3 -W 3 $B | grep -q ' 0% packet loss'
+	rm -f /tmp/carrier.off /tmp/carrier.on
+	DURING=flap_links transfer ${mib:-64} || { echo "link: transfer failed"; return 1; }
+	[ -e /tmp/carrier.off ] || { echo "link: carrier stayed up after set_link off"; return 1; }
+	[ -e /tmp/carrier.on ] || { echo "link: carrier stayed down after set_link on"; return 1; }
+	reach && ping -q -c 3 -W 3 $B | grep -q ' 0% packet loss' ||
+		{ echo "link: ping lost packets after the flaps"; return 1; }
 }
 
+# flap_links: the flaps themselves; the device link stays off for a second.
+# The monitor acts when the host sees our console line: wait for the carrier
+# to follow rather than for a fixed time.
 flap_links() {
 	$IP link set eth0 down; sleep 0.5; $IP link set eth0 up
-	echo "NBPOOL-MONITOR: set_link n1 off" > /dev/console; sleep 1
-	$PEER cat /sys/class/net/eth1/carrier > /tmp/carrier.off
-	echo "NBPOOL-MONITOR: set_link n1 on" > /dev/console; sleep 1
-	$PEER cat /sys/class/net/eth1/carrier > /tmp/carrier.on
+	echo "NBPOOL-MONITOR: set_link n1 off" > /dev/console
+	wait_carrier 0 && touch /tmp/carrier.off
+	sleep 1
+	echo "NBPOOL-MONITOR: set_link n1 on" > /dev/console
+	wait_carrier 1 && touch /tmp/carrier.on
+}
+
+# wait_carrier 0|1: until the peer's eth1 reports that carrier (10 s at most).
+wait_carrier() {
+	for i in $(seq 100); do
+		[ "$($PEER cat /sys/class/net/eth1/carrier)" = $1 ] && return 0
+		sleep 0.1
+	done
+	return 1
 }
 
 # reload_under_traffic: rmmod both modules while UDP flows both ways, insmod
