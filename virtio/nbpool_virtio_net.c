@@ -330,18 +330,10 @@ static int nbvn_stop(struct net_device *ndev)
 	return 0;
 }
 
-/* Every RX buffer holds a frame of max_mtu, so an MTU change needs no refill. */
-static int nbvn_change_mtu(struct net_device *ndev, int mtu)
-{
-	WRITE_ONCE(ndev->mtu, mtu);
-	return 0;
-}
-
 static const struct net_device_ops nbvn_netdev_ops = {
 	.ndo_open = nbvn_open,
 	.ndo_stop = nbvn_stop,
 	.ndo_start_xmit = nbvn_xmit,
-	.ndo_change_mtu = nbvn_change_mtu,
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_set_mac_address = eth_mac_addr,
 };
@@ -524,6 +516,10 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	ndev->netdev_ops = &nbvn_netdev_ops;
 	ndev->ethtool_ops = &nbvn_ethtool_ops;
+	/*
+	 * Every RX buffer holds a frame of max_mtu, so an MTU change needs no
+	 * ndo_change_mtu: the core's range check and store are all it takes.
+	 */
 	ndev->min_mtu = ETH_MIN_MTU;
 	ndev->max_mtu = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NET_SKB_PAD -
 			NBVN_HDR - ETH_HLEN;
