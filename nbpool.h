@@ -16,6 +16,7 @@
 #include <linux/dma-direction.h>
 #include <linux/numa.h>
 #include <linux/bug.h>
+#include <linux/llist.h>
 
 struct device;
 struct net_device;
@@ -106,6 +107,8 @@ enum nbpool_direction {
  * @flags: internal state bits; not for drivers
  * @status: completion status the driver records (0 or a negative errno)
  * @timestamp: time stamp in nanoseconds the driver records
+ * @free_node: nbpool's link while a freed packet waits to be taken back;
+ *	shares @timestamp's bytes, which mean nothing once the packet is freed
  *
  * Drivers read and change packets only through the accessors below; the
  * fields are visible so that the accessors can be inline.
@@ -123,7 +126,10 @@ struct nbpool_packet {
 	u8 direction;
 	u8 flags;
 	int status;
-	u64 timestamp;
+	union {
+		u64 timestamp;
+		struct llist_node free_node;
+	};
 };
 
 /* Pool lifecycle (nbpool_main.c) */

@@ -60,12 +60,24 @@ static inline bool nbpool_napi_local(const struct napi_struct *napi)
 	/* One read of the preempt count: in softirq and not in a hardirq or NMI. */
 	unsigned int pc = preempt_count();
 
-	return napi && (pc & SOFTIRQ_MASK) && !(pc & (HARDIRQ_MASK | NMI_MASK)) &&
+	return (pc & SOFTIRQ_MASK) && !(pc & (HARDIRQ_MASK | NMI_MASK)) &&
 	       READ_ONCE(napi->list_owner) == smp_processor_id();
 #else
 	return false;
 #endif
 }
+
+/*
+ * Initialiser for a napi that is never scheduled, so no CPU ever owns it;
+ * and whether a pool's napi can own its cache at all.
+ */
+#ifdef NBPOOL_HAVE_NAPI_LIST_OWNER
+#define NBPOOL_NAPI_UNOWNED	{ .list_owner = -1 }
+#define NBPOOL_NAPI_CAN_OWN	true
+#else
+#define NBPOOL_NAPI_UNOWNED	{ }
+#define NBPOOL_NAPI_CAN_OWN	false
+#endif
 
 /* 6.10 dropped __assign_str()'s source argument (it is taken from __string()). */
 #ifdef NBPOOL_HAVE_ASSIGN_STR_ONE_ARG

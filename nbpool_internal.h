@@ -9,6 +9,7 @@
 #include <linux/spinlock.h>
 #include <linux/wait.h>
 #include <linux/xarray.h>
+#include <linux/llist.h>
 #include <linux/workqueue.h>
 #include <linux/scatterlist.h>
 #include "nbpool.h"
@@ -59,15 +60,21 @@ struct nbpool_counters {
 /*
  * Ready packets (buffer attached) for the pool's owning NAPI poll only:
  * touched without a lock or atomics, refilled and flushed in batches under
- * pool->lock. From the page's point of view their buffers are held.
+ * pool->lock. From the page's point of view their buffers are held. Sized
+ * like page_pool's cache, so that a poll's bulk of 64 stays in it.
  */
-#define NBPOOL_CACHE_SIZE	64
-#define NBPOOL_CACHE_REFILL	32
+#define NBPOOL_CACHE_SIZE	128
+#define NBPOOL_CACHE_REFILL	64
 
+/*
+ * Only allocs are counted per packet; the cache's frees follow from
+ * count = moved_in - moved_out - allocs + frees (see nbpool_get_stats()).
+ */
 struct nbpool_cache {
 	unsigned int count;
 	u64 allocs;
-	u64 frees;
+	u64 moved_in;		/* packets refilled from the pool */
+	u64 moved_out;		/* packets flushed back to it */
 	struct nbpool_packet *pkts[NBPOOL_CACHE_SIZE];
 };
 
@@ -78,6 +85,12 @@ struct nbpool {
 	struct device *dev;
 	struct net_device *netdev;
 	struct napi_struct *napi;
+	/*
+	 * napi while the pool is live; nbpool_unowned_napi for pools without
+	 * one (or on kernels where a napi cannot own the cache) and once
+	 * nbpool_destroy() starts, so the fast path tests no NULL.
+	 */
+	struct napi_struct *owner_napi;
 	struct nbpool_page *pages;
 	struct nbpool_packet *packets;
 	unsigned int packet_count;
@@ -91,6 +104,7 @@ struct nbpool {
 	unsigned int rx_copy_watermark;
 	enum dma_data_direction dma_dir;	/* what the driver asked for */
 	bool dma_sync;			/* syncs are not no-ops on this device */
+	bool sync_alloc;		/* so new packets are synced for the device */
 	int nid;
 	char name[NBPOOL_NAME_LEN];
 	struct xarray page_of_pfn;	/* pfn -> index into pages[] */
@@ -99,6 +113,9 @@ struct nbpool {
 	struct delayed_work replenish_work;
 
 	atomic64_t bad_calls;
+
+	/* Freed in softirq on other CPUs; see nbpool_take_remote(). */
+	struct llist_head remote_frees ____cacheline_aligned_in_smp;
 
 	struct nbpool_cache cache ____cacheline_aligned_in_smp;
 
@@ -133,25 +150,32 @@ static inline unsigned int nbpool_slot_of(const struct nbpool *pool, u32 buf_id)
 
 bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller);
 
+/* Does @pkt point at one of @pool's descriptors? (Then pkt->pool == pool.) */
+static inline bool nbpool_packet_in(const struct nbpool *pool, const struct nbpool_packet *pkt)
+{
+	uintptr_t off = (uintptr_t)pkt - (uintptr_t)pool->packets;
+
+	return off < (uintptr_t)pool->packet_count * sizeof(*pkt) && !(off % sizeof(*pkt));
+}
+
 /*
  * Is @pkt one of its pool's descriptors? Checks that need no lock (whether
- * the driver holds it is checked again under the lock); inline because
- * every free runs it, with the reporting kept out of line.
+ * the driver holds it is checked separately); inline because every free
+ * runs it. nbpool_packet_valid() also reports a failure.
  */
-static inline bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller)
+static inline bool nbpool_packet_ok(const struct nbpool_packet *pkt)
 {
 	const struct nbpool *pool;
-	uintptr_t off;
 
 	if (unlikely(!pkt))
-		return nbpool_packet_invalid(pkt, caller);
+		return false;
 	pool = pkt->pool;
-	off = (uintptr_t)pkt - (uintptr_t)(pool ? pool->packets : NULL);
-	if (unlikely(!pool || pool->magic != NBPOOL_MAGIC ||
-		     off >= (uintptr_t)pool->packet_count * sizeof(*pkt) ||
-		     off % sizeof(*pkt)))
-		return nbpool_packet_invalid(pkt, caller);
-	return true;
+	return likely(pool && pool->magic == NBPOOL_MAGIC && nbpool_packet_in(pool, pkt));
+}
+
+static inline bool nbpool_packet_valid(const struct nbpool_packet *pkt, const char *caller)
+{
+	return likely(nbpool_packet_ok(pkt)) || nbpool_packet_invalid(pkt, caller);
 }
 
 /* nbpool_main.c */

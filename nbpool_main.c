@@ -32,6 +32,9 @@
 #define CREATE_TRACE_POINTS
 #include "nbpool_trace.h"
 
+/* What pool->owner_napi points at when no poll may use the cache. */
+static struct napi_struct nbpool_unowned_napi = NBPOOL_NAPI_UNOWNED;
+
 static LIST_HEAD(nbpool_zombies);
 static DEFINE_SPINLOCK(nbpool_zombies_lock);
 static void nbpool_zombie_work_fn(struct work_struct *work);
@@ -385,33 +388,6 @@ bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller)
 	return false;
 }
 
-/* Take a free descriptor with a free buffer attached; NULL if either ran out. */
-static struct nbpool_packet *nbpool_take(struct nbpool *pool)
-{
-	struct nbpool_packet *pkt;
-	struct nbpool_page *p;
-	u32 buf_id;
-
-	lockdep_assert_held(&pool->lock);
-
-	/* Take back pages the stack has returned before running low, not after. */
-	if (unlikely(pool->buffers_avail < pool->rx_copy_watermark || !pool->buffers_avail))
-		nbpool_reclaim(pool);
-	if (unlikely(!pool->buffers_avail || !pool->nr_free_pkts || pool->dying))
-		return NULL;
-
-	buf_id = nbpool_pop_buffer(pool);
-	p = nbpool_page_of(pool, buf_id);
-	p->held++;
-	pool->buffers_held++;
-
-	pkt = pool->free_pkts[--pool->nr_free_pkts];
-	pkt->buf = page_address(p->page) + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
-	pkt->buf_dma = p->dma + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
-	pkt->buf_id = buf_id;
-	return pkt;
-}
-
 /* Give a descriptor and its buffer back (the reverse of nbpool_take()). */
 static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
 {
@@ -425,6 +401,62 @@ static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
 	if (!p->held && p->lent)
 		nbpool_page_release(pool, p);
 	pool->free_pkts[pool->nr_free_pkts++] = pkt;
+}
+
+/*
+ * Packets freed in softirq on a CPU that is not the owner's go onto
+ * pool->remote_frees, a lockless list (page_pool's ptr_ring plays this
+ * part for pages), and come back here: on the owner's next refill, or
+ * under the lock when anyone needs buffers, reads the books or tears the
+ * pool down. Until then their buffers count as held. Return: how many.
+ */
+static unsigned int nbpool_take_remote(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt, *next;
+	struct llist_node *first;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&pool->lock);
+
+	if (llist_empty(&pool->remote_frees))
+		return 0;
+	first = llist_del_all(&pool->remote_frees);
+	llist_for_each_entry_safe(pkt, next, first, free_node) {
+		nbpool_put(pool, pkt);
+		n++;
+	}
+	pool->cnt.frees += n;
+	return n;
+}
+
+/* Take a free descriptor with a free buffer attached; NULL if either ran out. */
+static struct nbpool_packet *nbpool_take(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt;
+	struct nbpool_page *p;
+	u32 buf_id;
+
+	lockdep_assert_held(&pool->lock);
+
+	/* Take back what the stack and other CPUs returned before running low, not after. */
+	if (unlikely(pool->buffers_avail < pool->rx_copy_watermark || !pool->buffers_avail ||
+		     !pool->nr_free_pkts)) {
+		nbpool_take_remote(pool);
+		nbpool_reclaim(pool);
+	}
+	if (unlikely(!pool->buffers_avail || !pool->nr_free_pkts || pool->dying))
+		return NULL;
+
+	buf_id = nbpool_pop_buffer(pool);
+	p = nbpool_page_of(pool, buf_id);
+	p->held++;
+	pool->buffers_held++;
+
+	pkt = pool->free_pkts[--pool->nr_free_pkts];
+	pkt->buf = page_address(p->page) + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
+	pkt->buf_dma = p->dma + nbpool_slot_of(pool, buf_id) * pool->buffer_size;
+	pkt->buf_id = buf_id;
+	return pkt;
 }
 
 /* A packet as the driver gets it: headroom offset, no data, clean metadata. */
@@ -450,12 +482,10 @@ static struct nbpool_packet *__nbpool_alloc(struct nbpool *pool)
 	return pkt;
 }
 
-/* Hand a fresh buffer to the device: sync it unless nothing can be stale. */
+/* Hand a fresh buffer to the device; callers check pool->sync_alloc first. */
 static void nbpool_sync_new(struct nbpool *pool, struct nbpool_packet *pkt)
 {
-	if (pool->dma_sync && nbpool_dma_receives(pool->dma_dir))
-		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end,
-					   pool->dma_dir);
+	dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
 }
 
 static void nbpool_count_fail(struct nbpool *pool, unsigned int wanted)
@@ -464,17 +494,44 @@ static void nbpool_count_fail(struct nbpool *pool, unsigned int wanted)
 	trace_nbpool_exhausted(pool->name, wanted, pool->buffers_avail, pool->nr_free_pkts);
 }
 
-/* Is the caller the pool's owning NAPI poll, which may use pool->cache? */
-static bool nbpool_owner(const struct nbpool *pool)
+/* Is the caller the live pool's owning NAPI poll, which may use pool->cache? */
+static __always_inline bool nbpool_owner(const struct nbpool *pool)
 {
-	return nbpool_napi_local(pool->napi);
+	return nbpool_napi_local(READ_ONCE(pool->owner_napi));
+}
+
+/*
+ * pool->lock is a BH lock. In softirq, or with BH already off, a plain
+ * spin_lock() is enough (page_pool does the same for its ring); elsewhere
+ * BH goes off too. The result tells nbpool_unlock() which one it was.
+ */
+static bool nbpool_lock(struct nbpool *pool)
+	__acquires(&pool->lock)
+{
+	if (in_softirq()) {
+		spin_lock(&pool->lock);
+		return false;
+	}
+	spin_lock_bh(&pool->lock);
+	return true;
+}
+
+static void nbpool_unlock(struct nbpool *pool, bool bh)
+	__releases(&pool->lock)
+{
+	if (bh)
+		spin_unlock_bh(&pool->lock);
+	else
+		spin_unlock(&pool->lock);
 }
 
 static noinline bool nbpool_cache_refill(struct nbpool *pool)
 {
 	struct nbpool_cache *c = &pool->cache;
+	unsigned int had = c->count;
 
 	spin_lock(&pool->lock);
+	nbpool_take_remote(pool);
 	while (c->count < NBPOOL_CACHE_REFILL) {
 		struct nbpool_packet *pkt = nbpool_take(pool);
 
@@ -482,6 +539,7 @@ static noinline bool nbpool_cache_refill(struct nbpool *pool)
 			break;
 		c->pkts[c->count++] = pkt;
 	}
+	c->moved_in += c->count - had;
 	if (!c->count)
 		nbpool_count_fail(pool, 1);
 	spin_unlock(&pool->lock);
@@ -494,9 +552,56 @@ static noinline void nbpool_cache_flush(struct nbpool *pool, unsigned int keep)
 	struct nbpool_cache *c = &pool->cache;
 
 	spin_lock(&pool->lock);
-	while (c->count > keep)
+	while (c->count > keep) {
 		nbpool_put(pool, c->pkts[--c->count]);
+		c->moved_out++;
+	}
 	spin_unlock(&pool->lock);
+}
+
+/* Take a packet from the owner's cache, which must not be empty; not counted. */
+static __always_inline struct nbpool_packet *nbpool_cache_get(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt = pool->cache.pkts[--pool->cache.count];
+
+	nbpool_packet_init(pool, pkt);
+	return pkt;
+}
+
+/* nbpool_alloc() off its fast path: a bad pool, an empty cache, or not the owner. */
+static noinline struct nbpool_packet *nbpool_alloc_slow(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt;
+	bool bh;
+
+	if (!nbpool_pool_valid(pool, "nbpool_alloc"))
+		return NULL;
+	if (nbpool_owner(pool)) {
+		if (!pool->cache.count && !nbpool_cache_refill(pool))
+			return NULL;
+		pkt = nbpool_cache_get(pool);
+		pool->cache.allocs++;
+	} else {
+		if (!nbpool_context_ok(pool, "nbpool_alloc"))
+			return NULL;
+		bh = nbpool_lock(pool);
+		pkt = __nbpool_alloc(pool);
+		if (unlikely(!pkt))
+			nbpool_count_fail(pool, 1);
+		nbpool_unlock(pool, bh);
+		if (!pkt)
+			return NULL;
+	}
+	if (pool->sync_alloc)
+		nbpool_sync_new(pool, pkt);
+	return pkt;
+}
+
+static noinline struct nbpool_packet *nbpool_alloc_synced(struct nbpool *pool,
+							  struct nbpool_packet *pkt)
+{
+	nbpool_sync_new(pool, pkt);
+	return pkt;
 }
 
 /**
@@ -518,32 +623,17 @@ struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp)
 {
 	struct nbpool_packet *pkt;
 
-	if (!nbpool_pool_valid(pool, __func__))
-		return NULL;
-
-	/* The owner's poll is in softirq and never in hardirq: no more checks. */
-	if (nbpool_owner(pool)) {
-		struct nbpool_cache *c = &pool->cache;
-
-		if (unlikely(!c->count) && !nbpool_cache_refill(pool))
-			return NULL;
-		pkt = c->pkts[--c->count];
-		nbpool_packet_init(pool, pkt);
-		c->allocs++;
-		nbpool_sync_new(pool, pkt);
-		return pkt;
-	}
-	if (!nbpool_context_ok(pool, __func__))
-		return NULL;
-
-	spin_lock_bh(&pool->lock);
-	pkt = __nbpool_alloc(pool);
-	if (unlikely(!pkt))
-		nbpool_count_fail(pool, 1);
-	spin_unlock_bh(&pool->lock);
-
-	if (pkt)
-		nbpool_sync_new(pool, pkt);
+	/*
+	 * The fast path, kept free of calls but tail calls so that it needs
+	 * no stack frame: the owner's poll, a packet in its cache.
+	 */
+	if (unlikely(!pool || pool->magic != NBPOOL_MAGIC || !nbpool_owner(pool) ||
+		     !pool->cache.count))
+		return nbpool_alloc_slow(pool);
+	pkt = nbpool_cache_get(pool);
+	pool->cache.allocs++;
+	if (unlikely(pool->sync_alloc))
+		return nbpool_alloc_synced(pool, pkt);
 	return pkt;
 }
 EXPORT_SYMBOL(nbpool_alloc);
@@ -565,6 +655,7 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 			       unsigned int count, gfp_t gfp)
 {
 	unsigned int n;
+	bool bh;
 
 	if (!nbpool_pool_valid(pool, __func__))
 		return 0;
@@ -582,12 +673,8 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 
 			if (unlikely(!c->count) && !nbpool_cache_refill(pool))
 				break;
-			for (take = min(count - n, c->count); take; take--) {
-				struct nbpool_packet *pkt = c->pkts[--c->count];
-
-				nbpool_packet_init(pool, pkt);
-				pkts[n++] = pkt;
-			}
+			for (take = min(count - n, c->count); take; take--)
+				pkts[n++] = nbpool_cache_get(pool);
 		}
 		c->allocs += n;
 		goto sync;
@@ -595,7 +682,7 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 	if (!nbpool_context_ok(pool, __func__))
 		return 0;
 
-	spin_lock_bh(&pool->lock);
+	bh = nbpool_lock(pool);
 	for (n = 0; n < count; n++) {
 		struct nbpool_packet *pkt = __nbpool_alloc(pool);
 
@@ -605,9 +692,9 @@ unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 	}
 	if (unlikely(n < count))
 		nbpool_count_fail(pool, count - n);
-	spin_unlock_bh(&pool->lock);
+	nbpool_unlock(pool, bh);
 sync:
-	if (pool->dma_sync && nbpool_dma_receives(pool->dma_dir))
+	if (pool->sync_alloc)
 		for (count = 0; count < n; count++)
 			nbpool_sync_new(pool, pkts[count]);
 	return n;
@@ -630,7 +717,7 @@ EXPORT_SYMBOL(nbpool_alloc_bulk);
  */
 struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout)
 {
-	/* Buffers lent to the stack come back without a wakeup: poll for them. */
+	/* Buffers the stack or other CPUs' softirqs give back wake no one: poll. */
 	const long poll = max_t(long, 1, msecs_to_jiffies(10));
 	struct nbpool_packet *pkt = NULL;
 	bool dying;
@@ -653,15 +740,17 @@ struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout)
 		if (timeout <= 0)
 			return ERR_PTR(-ETIMEDOUT);
 		left = wait_event_interruptible_timeout(pool->waitq,
-							READ_ONCE(pool->nr_free_pkts) &&
-							READ_ONCE(pool->buffers_avail),
+							(READ_ONCE(pool->nr_free_pkts) &&
+							 READ_ONCE(pool->buffers_avail)) ||
+							!llist_empty(&pool->remote_frees),
 							min(timeout, poll));
 		if (left < 0)
 			return ERR_PTR(-ERESTARTSYS);
 		if (timeout != MAX_SCHEDULE_TIMEOUT)
 			timeout -= min(timeout, poll) - left;
 	}
-	nbpool_sync_new(pool, pkt);
+	if (pool->sync_alloc)
+		nbpool_sync_new(pool, pkt);
 	return pkt;
 }
 EXPORT_SYMBOL(nbpool_alloc_timeout);
@@ -703,17 +792,53 @@ static void nbpool_after_free(struct nbpool *pool)
 		wake_up(&pool->waitq);
 }
 
-/* Free into the owner's cache; the caller is the owning NAPI poll. */
-static bool nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
+/*
+ * Free into the owner's cache; the caller is the owning NAPI poll. The
+ * slow half of the owner's free: a full cache, or a double free to refuse.
+ */
+static noinline void nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
 {
 	struct nbpool_cache *c = &pool->cache;
 
 	if (!nbpool_unhold(pool, pkt))
-		return false;
+		return;
 	if (unlikely(c->count == NBPOOL_CACHE_SIZE))
 		nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
 	c->pkts[c->count++] = pkt;
-	return true;
+}
+
+/*
+ * nbpool_free() for everyone but the pool's owning poll: onto the remote
+ * list or under the lock, where a destroyed pool's reaper sees it come back.
+ */
+static noinline void nbpool_free_not_owner(struct nbpool *pool, struct nbpool_packet *pkt,
+					   const char *caller)
+{
+	bool bh;
+
+	if (!nbpool_context_ok(pool, caller))
+		return;
+	/*
+	 * In softirq (or with BH off) but not the owner's poll, while the pool
+	 * has a live owner to take the packet back: no lock. After llist_add()
+	 * nothing here touches the pool, which cannot be freed before the
+	 * packet is taken back.
+	 */
+	if (in_softirq() && READ_ONCE(pool->owner_napi) != &nbpool_unowned_napi) {
+		if (nbpool_unhold(pool, pkt))
+			llist_add(&pkt->free_node, &pool->remote_frees);
+		return;
+	}
+	bh = nbpool_lock(pool);
+	__nbpool_free(pool, pkt);
+	nbpool_after_free(pool);
+	nbpool_unlock(pool, bh);
+}
+
+/* Not a packet of any live pool: say so (nbpool_packet_valid() reports). */
+static noinline void nbpool_free_invalid(struct nbpool_packet *pkt, const char *caller)
+{
+	nbpool_packet_valid(pkt, caller);
 }
 
 /**
@@ -723,31 +848,60 @@ static bool nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
  * Also valid after nbpool_destroy() for packets the driver still held.
  * A double free or a descriptor that is not the pool's is refused with a
  * warning and counted in bad_calls; the pool's accounting is unchanged.
+ * In softirq outside the pool's own NAPI poll the packet goes back through
+ * a lockless list: counted as freed once the pool takes it back, which
+ * nbpool_get_stats() and any allocation that runs short do.
  *
  * Context: process or softirq context, any CPU; not hardirq and not with
  * interrupts disabled. Never sleeps.
  */
 void nbpool_free(struct nbpool_packet *pkt)
 {
+	struct nbpool_cache *c;
 	struct nbpool *pool;
+	unsigned int n;
 
-	if (!nbpool_packet_valid(pkt, __func__))
-		return;
+	/* Frameless like nbpool_alloc(): everything but the fast path is a tail call. */
+	if (unlikely(!nbpool_packet_ok(pkt)))
+		return nbpool_free_invalid(pkt, __func__);
 	pool = pkt->pool;
-
-	if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
-		pool->cache.frees += nbpool_cache_put(pool, pkt);
-		return;
-	}
-	if (!nbpool_context_ok(pool, __func__))
-		return;
-
-	spin_lock_bh(&pool->lock);
-	__nbpool_free(pool, pkt);
-	nbpool_after_free(pool);
-	spin_unlock_bh(&pool->lock);
+	if (!nbpool_owner(pool))
+		return nbpool_free_not_owner(pool, pkt, __func__);
+	c = &pool->cache;
+	n = c->count;
+	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD) || n == NBPOOL_CACHE_SIZE))
+		return nbpool_cache_put(pool, pkt);
+	pkt->flags = 0;
+	c->pkts[n] = pkt;
+	c->count = n + 1;
 }
 EXPORT_SYMBOL(nbpool_free);
+
+/*
+ * The owner frees a run of @pool's packets into its cache, stopping before
+ * the first entry that is not a held packet of @pool (or when the cache is
+ * full even after a flush). Return: how many it took.
+ */
+static unsigned int nbpool_cache_put_run(struct nbpool *pool, struct nbpool_packet **pkts,
+					 unsigned int count)
+{
+	struct nbpool_cache *c = &pool->cache;
+	unsigned int i, room;
+
+	if (count > NBPOOL_CACHE_SIZE - c->count && c->count > NBPOOL_CACHE_SIZE / 2)
+		nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
+	room = min(count, NBPOOL_CACHE_SIZE - c->count);
+	for (i = 0; i < room; i++) {
+		struct nbpool_packet *pkt = pkts[i];
+
+		if (unlikely(!nbpool_packet_in(pool, pkt) || !(pkt->flags & NBPOOL_PKT_HELD)))
+			break;
+		pkt->flags = 0;
+		c->pkts[c->count + i] = pkt;
+	}
+	c->count += i;
+	return i;
+}
 
 /**
  * nbpool_free_bulk() - give back @count packets
@@ -763,36 +917,36 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 	unsigned int i = 0;
 
 	while (i < count) {
+		struct nbpool_packet *pkt = pkts[i];
 		struct nbpool *pool;
+		unsigned int done;
+		bool bh;
 
-		if (!nbpool_packet_valid(pkts[i], __func__)) {
+		if (unlikely(!nbpool_packet_ok(pkt))) {
+			nbpool_free_invalid(pkt, __func__);
 			i++;
 			continue;
 		}
-		pool = pkts[i]->pool;
-		if (nbpool_owner(pool) && likely(!READ_ONCE(pool->dying))) {
-			unsigned int freed = 0;
-
-			/* The owner's cache, for the whole run of this pool's packets. */
-			do {
-				freed += nbpool_cache_put(pool, pkts[i]);
-				i++;
-			} while (i < count && pkts[i] && pkts[i]->pool == pool &&
-				 nbpool_packet_valid(pkts[i], __func__));
-			pool->cache.frees += freed;
+		pool = pkt->pool;
+		if (nbpool_owner(pool)) {
+			done = nbpool_cache_put_run(pool, pkts + i, count - i);
+			if (unlikely(!done)) {
+				nbpool_cache_put(pool, pkt);	/* refuses the double free */
+				done = 1;
+			}
+			i += done;
 			continue;
 		}
 		/* One lock round per run of packets from the same pool. */
 		if (!nbpool_context_ok(pool, __func__))
 			return;
-		spin_lock_bh(&pool->lock);
+		bh = nbpool_lock(pool);
 		do {
 			__nbpool_free(pool, pkts[i]);
 			i++;
-		} while (i < count && pkts[i] && pkts[i]->pool == pool &&
-			 nbpool_packet_valid(pkts[i], __func__));
+		} while (i < count && nbpool_packet_in(pool, pkts[i]));
 		nbpool_after_free(pool);
-		spin_unlock_bh(&pool->lock);
+		nbpool_unlock(pool, bh);
 	}
 }
 EXPORT_SYMBOL(nbpool_free_bulk);
@@ -849,6 +1003,7 @@ unsigned int nbpool_buffers_free(struct nbpool *pool)
 	if (n >= pool->rx_copy_watermark)
 		return n;
 	spin_lock_bh(&pool->lock);
+	nbpool_take_remote(pool);
 	nbpool_reclaim(pool);
 	n = pool->buffers_avail + READ_ONCE(pool->cache.count);
 	spin_unlock_bh(&pool->lock);
@@ -907,19 +1062,25 @@ EXPORT_SYMBOL(nbpool_buffer_size);
  */
 void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 {
+	const struct nbpool_cache *c = &pool->cache;
 	unsigned int cached;
+	u64 cache_frees;
 
 	memset(stats, 0, sizeof(*stats));
 	if (!nbpool_pool_valid(pool, __func__) || !nbpool_context_ok(pool, __func__))
 		return;
 
 	spin_lock_bh(&pool->lock);
+	nbpool_take_remote(pool);
 	nbpool_reclaim(pool);
 	/* The owner's cache is read without its (non-existent) lock: a snapshot. */
-	cached = READ_ONCE(pool->cache.count);
-	stats->allocs = pool->cnt.allocs + READ_ONCE(pool->cache.allocs);
-	stats->alloc_fast = READ_ONCE(pool->cache.allocs);
-	stats->frees = pool->cnt.frees + READ_ONCE(pool->cache.frees);
+	cached = READ_ONCE(c->count);
+	stats->alloc_fast = READ_ONCE(c->allocs);
+	/* moved_* change under the lock; a racing owner can skew this by one. */
+	cache_frees = cached + c->moved_out + stats->alloc_fast;
+	cache_frees -= min(cache_frees, c->moved_in);
+	stats->allocs = pool->cnt.allocs + stats->alloc_fast;
+	stats->frees = pool->cnt.frees + cache_frees;
 	stats->alloc_fail = pool->cnt.alloc_fail;
 	stats->lent = pool->cnt.lent;
 	stats->rx_copies = pool->cnt.rx_copies;
@@ -982,6 +1143,7 @@ unsigned int nbpool_walk_outstanding(struct nbpool *pool, nbpool_outstanding_fn 
 		return 0;
 
 	spin_lock_bh(&pool->lock);
+	nbpool_take_remote(pool);	/* freed, so not listed */
 	for (i = 0; i < pool->packet_count; i++) {
 		const struct nbpool_packet *pkt = &pool->packets[i];
 
@@ -1312,6 +1474,10 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->dev = params->dev;
 	pool->netdev = params->netdev;
 	pool->napi = params->napi;
+	pool->owner_napi = &nbpool_unowned_napi;
+	if (NBPOOL_NAPI_CAN_OWN && params->napi)
+		pool->owner_napi = params->napi;
+	init_llist_head(&pool->remote_frees);
 	pool->packet_count = params->packet_count;
 	pool->buffer_count = params->buffer_count;
 	pool->buffer_size = ALIGN(params->buffer_size ?: NBPOOL_DEFAULT_BUFFER_SIZE,
@@ -1337,10 +1503,10 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->pages = kvzalloc_node(array_size(pool->nr_pages, sizeof(*pool->pages)), GFP_KERNEL, nid);
 	pool->packets = kvzalloc_node(array_size(pool->packet_count, sizeof(*pool->packets)),
 				      GFP_KERNEL, nid);
-					pool->free_bufs = kvmalloc_node(array_size(pool->buffer_count, sizeof(*pool->free_bufs)),
-					      GFP_KERNEL, nid);
-					pool->free_pkts = kvmalloc_node(array_size(pool->packet_count, sizeof(*pool->free_pkts)),
-					      GFP_KERNEL, nid);
+	pool->free_bufs = kvmalloc_node(array_size(pool->buffer_count, sizeof(*pool->free_bufs)),
+					GFP_KERNEL, nid);
+	pool->free_pkts = kvmalloc_node(array_size(pool->packet_count, sizeof(*pool->free_pkts)),
+					GFP_KERNEL, nid);
 	if (!pool->pages || !pool->packets || !pool->free_bufs || !pool->free_pkts)
 		goto fail;
 
@@ -1378,6 +1544,7 @@ EXPORT_SYMBOL(nbpool_create);
 /* Called with pool->lock held: is nothing of the pool out any more? */
 static bool nbpool_all_back(struct nbpool *pool)
 {
+	nbpool_take_remote(pool);
 	nbpool_reclaim(pool);
 	return !pool->buffers_held &&
 	       pool->pages_away <= nbpool_pages_lost(pool) - pool->pages_replaced;
@@ -1476,6 +1643,8 @@ void nbpool_destroy(struct nbpool *pool)
 	if (!nbpool_pool_valid(pool, __func__))
 		return;
 
+	/* From here on every free takes the lock, where the reaper sees it. */
+	WRITE_ONCE(pool->owner_napi, &nbpool_unowned_napi);
 	local_bh_disable();
 	nbpool_cache_flush(pool, 0);	/* the NAPI is disabled by now */
 	local_bh_enable();

@@ -246,12 +246,29 @@ static int remote_free_fn(void *arg)
 	return 0;
 }
 
-/* Case 3: frees from another CPU (nbpool's locked path, page_pool's ring). */
-static void bench_remote(struct nbpool *pool, struct page_pool *pp)
+/* Free rf->objs on @cpu and report the cost per object as @variant. */
+static void remote_run(struct remote_free *rf, unsigned int cpu, const char *variant)
+{
+	struct task_struct *t;
+
+	reinit_completion(&rf->done);
+	t = kthread_create_on_cpu(remote_free_fn, rf, cpu, "nbpool-bench-rf");
+	if (IS_ERR(t))
+		return;
+	wake_up_process(t);
+	wait_for_completion(&rf->done);
+	report("remote_free", variant, rf->ns, rf->n);
+}
+
+/*
+ * Case 3: frees from another CPU. @pool has an owning NAPI, as @pp has, so
+ * both take their lockless return path (nbpool's list, page_pool's ring);
+ * @locked has none, so its frees take the pool lock.
+ */
+static void bench_remote(struct nbpool *pool, struct nbpool *locked, struct page_pool *pp)
 {
 	const unsigned int n = 1024;
 	struct remote_free rf = { .n = n };
-	struct task_struct *t;
 	unsigned int i, other = cpumask_any_but(cpu_online_mask, smp_processor_id());
 
 	if (other >= nr_cpu_ids)
@@ -259,25 +276,17 @@ static void bench_remote(struct nbpool *pool, struct page_pool *pp)
 	rf.objs = kcalloc(n, sizeof(void *), GFP_KERNEL);
 	if (!rf.objs)
 		return;
+	init_completion(&rf.done);
 	for (i = 0; i < n; i++)
 		rf.objs[i] = nbpool_alloc(pool, GFP_KERNEL);
-	init_completion(&rf.done);
-	t = kthread_create_on_cpu(remote_free_fn, &rf, other, "nbpool-bench-rf");
-	if (!IS_ERR(t)) {
-		wake_up_process(t);
-		wait_for_completion(&rf.done);
-		report("remote_free", "nbpool", rf.ns, n);
-	}
+	remote_run(&rf, other, "nbpool");
+	for (i = 0; i < n; i++)
+		rf.objs[i] = nbpool_alloc(locked, GFP_KERNEL);
+	remote_run(&rf, other, "nbpool_locked");
 	for (i = 0; i < n; i++)
 		rf.objs[i] = page_pool_dev_alloc_pages(pp);
 	rf.pp = pp;
-	reinit_completion(&rf.done);
-	t = kthread_create_on_cpu(remote_free_fn, &rf, other, "nbpool-bench-rf");
-	if (!IS_ERR(t)) {
-		wake_up_process(t);
-		wait_for_completion(&rf.done);
-		report("remote_free", "page_pool", rf.ns, n);
-	}
+	remote_run(&rf, other, "page_pool");
 	kfree(rf.objs);
 }
 
@@ -286,7 +295,7 @@ static int __init nbpool_bench_init(void)
 	static const unsigned int scale[] = { 256, 1024, 4096, 16384, 65536 };
 	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
 					      VIRTIO_NET_MODERN_ID, NULL);
-	struct nbpool *pool, *rpool;
+	struct nbpool *pool, *rpool, *lpool;
 	struct napi_runner *r;
 	struct page_pool *pp;
 	unsigned int i;
@@ -316,10 +325,11 @@ static int __init nbpool_bench_init(void)
 	report("single", "page_pool", r->ns, loops);
 	best_in_napi(r, body_nbpool_bulk, pool, 5);
 	report("bulk64", "nbpool", r->ns, loops / 64 * 64);
-	rpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE);
-	if (rpool)
-		bench_remote(rpool, pp);
-	nbpool_destroy(rpool);
+	rpool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE);
+	lpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE);
+	if (rpool && lpool)
+		bench_remote(rpool, lpool, pp);
+	nbpool_destroy(lpool);
 	report("map_per_packet", "dev_alloc_dma_map", bench_map_per_packet(loops / 10), loops / 10);
 	bench_tx(64);
 	bench_tx(1500);
@@ -327,6 +337,7 @@ static int __init nbpool_bench_init(void)
 	/* Both pools want their NAPI disabled before they go. */
 	napi_disable(&r->napi);
 	nbpool_destroy(pool);
+	nbpool_destroy(rpool);
 	page_pool_destroy(pp);
 	napi_enable(&r->napi);
 

@@ -16,8 +16,17 @@ struct nbpool_params nbpool_test_params(struct kunit *test, unsigned int count,
 					unsigned int size, enum dma_data_direction dir);
 /* Create a pool that is destroyed when the test ends; fails the test on error. */
 struct nbpool *nbpool_test_create(struct kunit *test, const struct nbpool_params *p);
-/* Kthreads on every CPU allocate and cross-free until @target operations. */
-void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target);
+/*
+ * A NAPI that is added but never enabled, removed when the test ends: a
+ * pool's live owner that never polls (and is disabled, as nbpool_destroy()
+ * wants), so that frees in BH context take the lockless remote list.
+ */
+struct napi_struct *nbpool_test_idle_napi(struct kunit *test);
+/*
+ * Kthreads on every CPU allocate and cross-free until @target operations;
+ * @with_napi gives the pool an idle NAPI (see nbpool_test_idle_napi()).
+ */
+void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target, bool with_napi);
 /* How many buffers nbpool_walk_outstanding() reports for @holder. */
 int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder);
 /* Check the pool's books: free + driver + stack == buffers; allocs - frees == held. */

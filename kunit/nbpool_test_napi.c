@@ -9,6 +9,7 @@
 #include <linux/skbuff.h>
 #include <linux/completion.h>
 #include "nbpool_test.h"
+#include "nbpool_internal.h"	/* to see the remote-free list */
 
 struct napi_harness {
 	struct net_device *ndev;
@@ -134,6 +135,33 @@ static void nbpool_napi_remote_free(struct kunit *test)
 	nbpool_test_expect_balanced(test, h->pool, 0);
 }
 
+/*
+ * Freed with BH off but outside the poll: onto the pool's lockless remote
+ * list, which the poll's next refill takes back.
+ */
+static void nbpool_napi_remote_free_bh(struct kunit *test)
+{
+	struct napi_harness *h = napi_harness_new(test, 100);
+	struct nbpool_stats st;
+	unsigned int i;
+
+	napi_harness_run(test, h, body_alloc_all);
+	local_bh_disable();
+	for (i = 0; i < h->n; i++)
+		nbpool_free(h->pkts[i]);
+	local_bh_enable();
+	KUNIT_EXPECT_FALSE(test, llist_empty(&h->pool->remote_frees));
+	/* Every buffer is on the list now: the poll gets them all only by taking it. */
+	napi_harness_run(test, h, body_alloc_all);
+	KUNIT_EXPECT_TRUE(test, llist_empty(&h->pool->remote_frees));
+	napi_harness_run(test, h, body_free_all);
+	nbpool_test_expect_balanced(test, h->pool, 0);
+	nbpool_get_stats(h->pool, &st);
+	KUNIT_EXPECT_EQ(test, st.bad_calls, 0ULL);
+	KUNIT_EXPECT_EQ(test, st.allocs, 202ULL);
+	KUNIT_EXPECT_EQ(test, st.frees, 202ULL);
+}
+
 static void body_rx(struct napi_harness *h)
 {
 	unsigned int i;
@@ -205,6 +233,7 @@ static struct kunit_case nbpool_napi_cases[] = {
 	KUNIT_CASE(nbpool_napi_bulk),
 	KUNIT_CASE(nbpool_napi_capacity),
 	KUNIT_CASE(nbpool_napi_remote_free),
+	KUNIT_CASE(nbpool_napi_remote_free_bh),
 	KUNIT_CASE(nbpool_napi_rx_cycle),
 	{}
 };

@@ -20,12 +20,14 @@
 
 static void nbpool_long_cross_cpu(struct kunit *test)
 {
-	nbpool_test_cross_cpu(test, 1024, 10 * 1000 * 1000);
+	/* With a NAPI: BH frees take the lockless list, the rest the lock. */
+	nbpool_test_cross_cpu(test, 1024, 10 * 1000 * 1000, true);
 }
 
 struct race {
 	struct nbpool_packet *held[RACE_HELD];
 	unsigned int delay_us;
+	bool bh;		/* free with BH off: the lockless list */
 	struct completion done;
 };
 
@@ -37,7 +39,11 @@ static int race_freer(void *arg)
 
 	udelay(r->delay_us);
 	for (i = 0; i < RACE_HELD; i++) {
+		if (r->bh)
+			local_bh_disable();
 		nbpool_free(r->held[i]);
+		if (r->bh)
+			local_bh_enable();
 		udelay(get_random_u32_below(20));
 	}
 	complete(&r->done);
@@ -50,6 +56,7 @@ static void nbpool_long_teardown_races(struct kunit *test)
 	struct iommu_domain *dom = iommu_get_domain_for_dev(p.dev);
 	unsigned int round, cpu, still_mapped = 0, not_freed = 0;
 	struct race *r = kunit_kzalloc(test, sizeof(*r), GFP_KERNEL);
+	struct napi_struct *napi = nbpool_test_idle_napi(test);
 	char name[24];
 
 	KUNIT_ASSERT_NOT_NULL(test, r);
@@ -65,6 +72,9 @@ static void nbpool_long_teardown_races(struct kunit *test)
 
 		snprintf(name, sizeof(name), "race-%u", round);
 		p.name = name;
+		/* Every other round the frees race the teardown on the lockless list. */
+		r->bh = round & 1;
+		p.napi = r->bh ? napi : NULL;
 		pool = nbpool_create(&p);
 		KUNIT_ASSERT_FALSE(test, IS_ERR(pool));
 		KUNIT_ASSERT_EQ(test, sock_create_kern(&init_net, PF_PACKET, SOCK_RAW, 0, &sock),

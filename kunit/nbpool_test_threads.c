@@ -71,7 +71,12 @@ static int xcpu_worker(void *arg)
 				atomic64_inc(&ctx->ops);
 			}
 		}
+		/* Frees in process and in BH context: the pool lock's two ways. */
+		if (i & 4)
+			local_bh_disable();
 		xcpu_drain(ctx, XCPU_BATCH, i & 2);
+		if (i & 4)
+			local_bh_enable();
 		if (!(i % 64))
 			cond_resched();
 	}
@@ -86,7 +91,7 @@ static int xcpu_worker(void *arg)
  * operations are done. Then every count balances and each buffer can be
  * allocated again exactly once.
  */
-void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target)
+void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target, bool with_napi)
 {
 	struct nbpool_params p = nbpool_test_params(test, count, 2048, DMA_FROM_DEVICE);
 	struct nbpool_packet **pkts;
@@ -101,6 +106,8 @@ void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target)
 	KUNIT_ASSERT_NOT_NULL(test, ctx);
 	KUNIT_ASSERT_NOT_NULL(test, pkts);
 	KUNIT_ASSERT_NOT_NULL(test, seen);
+	if (with_napi)
+		p.napi = nbpool_test_idle_napi(test);
 	ctx->pool = nbpool_test_create(test, &p);
 	ctx->target = target;
 	KUNIT_ASSERT_EQ(test, ptr_ring_init(&ctx->handoff, 256, GFP_KERNEL), 0);
@@ -137,7 +144,7 @@ void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target)
 
 static void nbpool_threads_cross_cpu(struct kunit *test)
 {
-	nbpool_test_cross_cpu(test, 512, 50000);
+	nbpool_test_cross_cpu(test, 512, 50000, false);	/* BH frees take the lock */
 }
 
 /* Destroy with packets in the driver's hands; freeing them later frees the pool. */

@@ -2,6 +2,7 @@
 /* Shared fixtures for nbpool's KUnit suites. */
 #include <linux/pci.h>
 #include <linux/iommu.h>
+#include <linux/etherdevice.h>
 #include "nbpool_test.h"
 
 #define VIRTIO_NET_MODERN_ID	0x1041
@@ -14,6 +15,39 @@ struct device *nbpool_test_dev(struct kunit *test)
 		pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET, VIRTIO_NET_MODERN_ID, NULL);
 	KUNIT_ASSERT_NOT_NULL_MSG(test, pdev, "no virtio-net PCI device to DMA with");
 	return &pdev->dev;
+}
+
+struct idle_napi {
+	struct net_device *ndev;
+	struct napi_struct napi;
+};
+
+static int idle_napi_poll(struct napi_struct *napi, int budget)
+{
+	return 0;
+}
+
+static void idle_napi_free(void *arg)
+{
+	struct idle_napi *in = arg;
+
+	netif_napi_del(&in->napi);
+	free_netdev(in->ndev);
+	kfree(in);
+}
+
+struct napi_struct *nbpool_test_idle_napi(struct kunit *test)
+{
+	struct idle_napi *in = kzalloc(sizeof(*in), GFP_KERNEL);
+
+	KUNIT_ASSERT_NOT_NULL(test, in);
+	in->ndev = alloc_etherdev(0);
+	if (!in->ndev)
+		kfree(in);
+	KUNIT_ASSERT_NOT_NULL(test, in->ndev);
+	netif_napi_add(in->ndev, &in->napi, idle_napi_poll);
+	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, idle_napi_free, in));
+	return &in->napi;
 }
 
 phys_addr_t nbpool_test_dma_to_phys(struct device *dev, dma_addr_t dma)
