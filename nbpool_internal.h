@@ -59,12 +59,13 @@ struct nbpool_counters {
 
 /*
  * Ready packets (buffer attached) for the pool's owning NAPI poll only:
- * touched without a lock or atomics, refilled and flushed in batches under
- * pool->lock. From the page's point of view their buffers are held. Sized
- * like page_pool's cache, so that a poll's bulk of 64 stays in it.
+ * touched without a lock or atomics, refilled and flushed in batches of
+ * half its size under pool->lock. From the page's point of view their
+ * buffers are held. At most page_pool's cache size, so that a poll's bulk
+ * of 64 stays in it; at most a quarter of the pool, so that small pools
+ * do not strand their packets there (see nbpool_create()).
  */
-#define NBPOOL_CACHE_SIZE	128
-#define NBPOOL_CACHE_REFILL	64
+#define NBPOOL_CACHE_SIZE	128U
 
 /*
  * Only allocs are counted per packet; the cache's frees follow from
@@ -72,6 +73,7 @@ struct nbpool_counters {
  */
 struct nbpool_cache {
 	unsigned int count;
+	unsigned int max;	/* 1 .. NBPOOL_CACHE_SIZE, set at create */
 	u64 allocs;
 	u64 moved_in;		/* packets refilled from the pool */
 	u64 moved_out;		/* packets flushed back to it */

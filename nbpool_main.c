@@ -234,7 +234,10 @@ static dma_addr_t nbpool_map(struct nbpool *pool, struct page *page)
 	if (dma_mapping_error(pool->dev, dma))
 		return 0;
 	/* Sync needs can differ per page (e.g. swiotlb bounces only some). */
-	pool->dma_sync |= dma_need_sync(pool->dev, dma);
+	if (dma_need_sync(pool->dev, dma)) {
+		pool->dma_sync = true;
+		WRITE_ONCE(pool->sync_alloc, nbpool_dma_receives(pool->dma_dir));
+	}
 	return dma;
 }
 
@@ -404,8 +407,8 @@ static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
 }
 
 /*
- * Packets freed in softirq on a CPU that is not the owner's go onto
- * pool->remote_frees, a lockless list (page_pool's ptr_ring plays this
+ * Packets freed in softirq (or with BH off) outside the owner's poll go
+ * onto pool->remote_frees, a lockless list (page_pool's ptr_ring plays this
  * part for pages), and come back here: on the owner's next refill, or
  * under the lock when anyone needs buffers, reads the books or tears the
  * pool down. Until then their buffers count as held. Return: how many.
@@ -532,7 +535,7 @@ static noinline bool nbpool_cache_refill(struct nbpool *pool)
 
 	spin_lock(&pool->lock);
 	nbpool_take_remote(pool);
-	while (c->count < NBPOOL_CACHE_REFILL) {
+	while (c->count < c->max / 2 || !c->count) {
 		struct nbpool_packet *pkt = nbpool_take(pool);
 
 		if (!pkt)
@@ -708,7 +711,8 @@ EXPORT_SYMBOL(nbpool_alloc_bulk);
  *
  * DriverKit's blocking allocation: waits until a packet is freed or a
  * buffer comes back from the stack, the timeout passes or a signal
- * arrives.
+ * arrives. Buffers that come back through the stack or the lockless
+ * remote list (see nbpool_free()) are noticed within 10 ms.
  *
  * Context: process context; sleeps.
  * Return: the packet; ERR_PTR(-ETIMEDOUT) when the time ran out;
@@ -755,18 +759,20 @@ struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout)
 }
 EXPORT_SYMBOL(nbpool_alloc_timeout);
 
-/* A held packet is about to be freed: refuse a double free. */
+/*
+ * A held packet is about to be freed: refuse a double free. Atomic, so
+ * that of two frees of one packet racing on other CPUs than the owner's
+ * (one of them on the lockless list) only one can pass.
+ */
 static bool nbpool_unhold(struct nbpool *pool, struct nbpool_packet *pkt)
 {
-	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD))) {
-		nbpool_count_bad(pool);
-		pr_err_ratelimited("nbpool_free: pool %s: packet %u is not allocated (double free?)\n",
-				   pool->name, pkt->index);
-		WARN_ONCE(1, "nbpool: double free\n");
-		return false;
-	}
-	pkt->flags = 0;
-	return true;
+	if (likely(xchg(&pkt->flags, 0) & NBPOOL_PKT_HELD))
+		return true;
+	nbpool_count_bad(pool);
+	pr_err_ratelimited("nbpool_free: pool %s: packet %u is not allocated (double free?)\n",
+			   pool->name, pkt->index);
+	WARN_ONCE(1, "nbpool: double free\n");
+	return false;
 }
 
 static void __nbpool_free(struct nbpool *pool, struct nbpool_packet *pkt)
@@ -802,8 +808,8 @@ static noinline void nbpool_cache_put(struct nbpool *pool, struct nbpool_packet 
 
 	if (!nbpool_unhold(pool, pkt))
 		return;
-	if (unlikely(c->count == NBPOOL_CACHE_SIZE))
-		nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
+	if (unlikely(c->count == c->max))
+		nbpool_cache_flush(pool, c->max / 2);
 	c->pkts[c->count++] = pkt;
 }
 
@@ -848,9 +854,14 @@ static noinline void nbpool_free_invalid(struct nbpool_packet *pkt, const char *
  * Also valid after nbpool_destroy() for packets the driver still held.
  * A double free or a descriptor that is not the pool's is refused with a
  * warning and counted in bad_calls; the pool's accounting is unchanged.
- * In softirq outside the pool's own NAPI poll the packet goes back through
- * a lockless list: counted as freed once the pool takes it back, which
- * nbpool_get_stats() and any allocation that runs short do.
+ * A pool created with a NAPI (on kernels with napi->list_owner, 6.2+)
+ * takes frees from its poll into a lockless cache, and single frees from
+ * softirq or with BH off outside that poll onto a lockless list: counted
+ * as freed once the pool takes them back, which its poll's next refill,
+ * nbpool_get_stats() and any allocation that runs short do. Everything
+ * else, and everything once nbpool_destroy() has started, takes the lock.
+ * Of two frees of one packet racing each other, the one in the owner's
+ * poll is not checked against the other.
  *
  * Context: process or softirq context, any CPU; not hardirq and not with
  * interrupts disabled. Never sleeps.
@@ -869,7 +880,7 @@ void nbpool_free(struct nbpool_packet *pkt)
 		return nbpool_free_not_owner(pool, pkt, __func__);
 	c = &pool->cache;
 	n = c->count;
-	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD) || n == NBPOOL_CACHE_SIZE))
+	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD) || n == c->max))
 		return nbpool_cache_put(pool, pkt);
 	pkt->flags = 0;
 	c->pkts[n] = pkt;
@@ -888,9 +899,9 @@ static unsigned int nbpool_cache_put_run(struct nbpool *pool, struct nbpool_pack
 	struct nbpool_cache *c = &pool->cache;
 	unsigned int i, room;
 
-	if (count > NBPOOL_CACHE_SIZE - c->count && c->count > NBPOOL_CACHE_SIZE / 2)
-		nbpool_cache_flush(pool, NBPOOL_CACHE_SIZE / 2);
-	room = min(count, NBPOOL_CACHE_SIZE - c->count);
+	if (count > c->max - c->count && c->count > c->max / 2)
+		nbpool_cache_flush(pool, c->max / 2);
+	room = min(count, c->max - c->count);
 	for (i = 0; i < room; i++) {
 		struct nbpool_packet *pkt = pkts[i];
 
@@ -1076,7 +1087,7 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 	/* The owner's cache is read without its (non-existent) lock: a snapshot. */
 	cached = READ_ONCE(c->count);
 	stats->alloc_fast = READ_ONCE(c->allocs);
-	/* moved_* change under the lock; a racing owner can skew this by one. */
+	/* moved_* change under the lock; a racing owner can skew this by a bulk. */
 	cache_frees = cached + c->moved_out + stats->alloc_fast;
 	cache_frees -= min(cache_frees, c->moved_in);
 	stats->allocs = pool->cnt.allocs + stats->alloc_fast;
@@ -1488,6 +1499,9 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->dma_dir = params->dma_dir;
 	pool->nid = nid;
 	pool->rx_copy_watermark = params->rx_copy_watermark ?: params->buffer_count / 8;
+	/* Small pools: at most a quarter of the packets waiting in the owner's cache. */
+	pool->cache.max = clamp(min(pool->packet_count, pool->buffer_count) / 4, 1U,
+				NBPOOL_CACHE_SIZE);
 	spin_lock_init(&pool->lock);
 	init_waitqueue_head(&pool->waitq);
 	/* Changed with the _bh calls: also used under pool->lock. */

@@ -7,6 +7,7 @@
 #include <linux/iommu.h>
 #include <linux/io.h>
 #include "nbpool_test.h"
+#include "nbpool_internal.h"	/* to see the remote-free list */
 
 #define XCPU_BATCH	8
 
@@ -17,6 +18,7 @@ struct xcpu_ctx {
 	atomic_t running;
 	struct completion done;
 	atomic64_t ops;
+	atomic_t list_seen;		/* times a BH free left the remote list non-empty */
 };
 
 static void xcpu_drain(struct xcpu_ctx *ctx, unsigned int max, bool bulk)
@@ -72,11 +74,15 @@ static int xcpu_worker(void *arg)
 			}
 		}
 		/* Frees in process and in BH context: the pool lock's two ways. */
-		if (i & 4)
+		if (i & 4) {
 			local_bh_disable();
-		xcpu_drain(ctx, XCPU_BATCH, i & 2);
-		if (i & 4)
+			xcpu_drain(ctx, XCPU_BATCH, i & 2);
+			if (!llist_empty(&ctx->pool->remote_frees))
+				atomic_inc(&ctx->list_seen);
 			local_bh_enable();
+		} else {
+			xcpu_drain(ctx, XCPU_BATCH, i & 2);
+		}
 		if (!(i % 64))
 			cond_resched();
 	}
@@ -130,6 +136,11 @@ void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target, b
 	KUNIT_EXPECT_EQ(test, st.buffers_free, (u64)count);
 	KUNIT_EXPECT_EQ(test, st.packets_free, (u64)count);
 	KUNIT_EXPECT_GE(test, (u64)atomic64_read(&ctx->ops), target);
+	/* Which way BH frees went: the lockless list only with a NAPI. */
+	if (with_napi)
+		KUNIT_EXPECT_GT(test, atomic_read(&ctx->list_seen), 0);
+	else
+		KUNIT_EXPECT_EQ(test, atomic_read(&ctx->list_seen), 0);
 	nbpool_test_expect_balanced(test, ctx->pool, 0);
 
 	/* The free list holds each buffer exactly once. */

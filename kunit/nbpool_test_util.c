@@ -39,12 +39,14 @@ static void idle_napi_free(void *arg)
 struct napi_struct *nbpool_test_idle_napi(struct kunit *test)
 {
 	struct idle_napi *in = kzalloc(sizeof(*in), GFP_KERNEL);
+	struct net_device *ndev;
 
 	KUNIT_ASSERT_NOT_NULL(test, in);
-	in->ndev = alloc_etherdev(0);
-	if (!in->ndev)
+	ndev = alloc_etherdev(0);
+	if (!ndev)
 		kfree(in);
-	KUNIT_ASSERT_NOT_NULL(test, in->ndev);
+	KUNIT_ASSERT_NOT_NULL(test, ndev);
+	in->ndev = ndev;
 	netif_napi_add(in->ndev, &in->napi, idle_napi_poll);
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, idle_napi_free, in));
 	return &in->napi;
