@@ -201,16 +201,59 @@ static void nbpool_pp_drain_cache(struct nbpool *pool)
 	}
 }
 
+/* Give a descriptor and its buffer back (the reverse of nbpool_take()). */
+static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	struct nbpool_page *p = nbpool_page_of(pool, pkt->buf_id);
+
+	lockdep_assert_held(&pool->lock);
+
+	p->held--;
+	pool->buffers_held--;
+	nbpool_push_buffer(pool, pkt->buf_id);
+	if (!p->held && p->lent)
+		nbpool_page_release(pool, p);
+	pool->free_pkts[pool->nr_free_pkts++] = pkt;
+}
+
 /*
- * Take back pages that page_pool recycled after the stack freed them.
- * Only pages already in page_pool's cache or ring: never a new page.
- * We are page_pool's only consumer, serialized by pool->lock.
+ * Packets freed in softirq (or with BH off) outside the owner's poll go
+ * onto pool->remote_frees, a lockless list (page_pool's ptr_ring plays this
+ * part for pages), and come back here: on the owner's next refill, or
+ * under the lock when anyone needs buffers, reads the books or tears the
+ * pool down. Until then their buffers count as held.
+ */
+static void nbpool_take_remote(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt, *next;
+	struct llist_node *first;
+	unsigned int n = 0;
+
+	lockdep_assert_held(&pool->lock);
+
+	if (llist_empty(&pool->remote_frees))
+		return;
+	first = llist_del_all(&pool->remote_frees);
+	llist_for_each_entry_safe(pkt, next, first, free_node) {
+		nbpool_put(pool, pkt);
+		n++;
+	}
+	pool->cnt.frees += n;
+}
+
+/*
+ * Take back what came home: packets other CPUs freed onto the lockless
+ * list, and pages that page_pool recycled after the stack freed them
+ * (only pages already in page_pool's cache or ring: never a new page; we
+ * are page_pool's only consumer, serialized by pool->lock).
  */
 static void nbpool_reclaim(struct nbpool *pool)
 {
 	struct page_pool *pp = pool->pp;
 
 	lockdep_assert_held(&pool->lock);
+
+	nbpool_take_remote(pool);
 
 	while (pool->pages_away && (pp->alloc.count || !__ptr_ring_empty(&pp->ring))) {
 		struct page *page = page_pool_alloc_pages(pp, GFP_ATOMIC | __GFP_NOWARN);
@@ -391,47 +434,6 @@ bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller)
 	return false;
 }
 
-/* Give a descriptor and its buffer back (the reverse of nbpool_take()). */
-static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
-{
-	struct nbpool_page *p = nbpool_page_of(pool, pkt->buf_id);
-
-	lockdep_assert_held(&pool->lock);
-
-	p->held--;
-	pool->buffers_held--;
-	nbpool_push_buffer(pool, pkt->buf_id);
-	if (!p->held && p->lent)
-		nbpool_page_release(pool, p);
-	pool->free_pkts[pool->nr_free_pkts++] = pkt;
-}
-
-/*
- * Packets freed in softirq (or with BH off) outside the owner's poll go
- * onto pool->remote_frees, a lockless list (page_pool's ptr_ring plays this
- * part for pages), and come back here: on the owner's next refill, or
- * under the lock when anyone needs buffers, reads the books or tears the
- * pool down. Until then their buffers count as held. Return: how many.
- */
-static unsigned int nbpool_take_remote(struct nbpool *pool)
-{
-	struct nbpool_packet *pkt, *next;
-	struct llist_node *first;
-	unsigned int n = 0;
-
-	lockdep_assert_held(&pool->lock);
-
-	if (llist_empty(&pool->remote_frees))
-		return 0;
-	first = llist_del_all(&pool->remote_frees);
-	llist_for_each_entry_safe(pkt, next, first, free_node) {
-		nbpool_put(pool, pkt);
-		n++;
-	}
-	pool->cnt.frees += n;
-	return n;
-}
-
 /* Take a free descriptor with a free buffer attached; NULL if either ran out. */
 static struct nbpool_packet *nbpool_take(struct nbpool *pool)
 {
@@ -443,10 +445,8 @@ static struct nbpool_packet *nbpool_take(struct nbpool *pool)
 
 	/* Take back what the stack and other CPUs returned before running low, not after. */
 	if (unlikely(pool->buffers_avail < pool->rx_copy_watermark || !pool->buffers_avail ||
-		     !pool->nr_free_pkts)) {
-		nbpool_take_remote(pool);
+		     !pool->nr_free_pkts))
 		nbpool_reclaim(pool);
-	}
 	if (unlikely(!pool->buffers_avail || !pool->nr_free_pkts || pool->dying))
 		return NULL;
 
@@ -485,10 +485,15 @@ static struct nbpool_packet *__nbpool_alloc(struct nbpool *pool)
 	return pkt;
 }
 
-/* Hand a fresh buffer to the device; callers check pool->sync_alloc first. */
-static void nbpool_sync_new(struct nbpool *pool, struct nbpool_packet *pkt)
+/*
+ * Hand a fresh buffer to the device; callers check pool->sync_alloc first.
+ * Returns @pkt, so that nbpool_alloc() can end in a tail call.
+ */
+static noinline struct nbpool_packet *nbpool_sync_new(struct nbpool *pool,
+						       struct nbpool_packet *pkt)
 {
 	dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
+	return pkt;
 }
 
 static void nbpool_count_fail(struct nbpool *pool, unsigned int wanted)
@@ -600,13 +605,6 @@ static noinline struct nbpool_packet *nbpool_alloc_slow(struct nbpool *pool)
 	return pkt;
 }
 
-static noinline struct nbpool_packet *nbpool_alloc_synced(struct nbpool *pool,
-							  struct nbpool_packet *pkt)
-{
-	nbpool_sync_new(pool, pkt);
-	return pkt;
-}
-
 /**
  * nbpool_alloc() - take a packet with a free buffer from the pool
  * @pool: the pool
@@ -636,7 +634,7 @@ struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp)
 	pkt = nbpool_cache_get(pool);
 	pool->cache.allocs++;
 	if (unlikely(pool->sync_alloc))
-		return nbpool_alloc_synced(pool, pkt);
+		return nbpool_sync_new(pool, pkt);
 	return pkt;
 }
 EXPORT_SYMBOL(nbpool_alloc);
@@ -841,12 +839,6 @@ static noinline void nbpool_free_not_owner(struct nbpool *pool, struct nbpool_pa
 	nbpool_unlock(pool, bh);
 }
 
-/* Not a packet of any live pool: say so (nbpool_packet_valid() reports). */
-static noinline void nbpool_free_invalid(struct nbpool_packet *pkt, const char *caller)
-{
-	nbpool_packet_valid(pkt, caller);
-}
-
 /**
  * nbpool_free() - give a packet and its buffer back to the pool
  * @pkt: a packet from nbpool_alloc() and friends, still held by the driver
@@ -873,8 +865,10 @@ void nbpool_free(struct nbpool_packet *pkt)
 	unsigned int n;
 
 	/* Frameless like nbpool_alloc(): everything but the fast path is a tail call. */
-	if (unlikely(!nbpool_packet_ok(pkt)))
-		return nbpool_free_invalid(pkt, __func__);
+	if (unlikely(!nbpool_packet_ok(pkt))) {
+		nbpool_packet_invalid(pkt, __func__);
+		return;
+	}
 	pool = pkt->pool;
 	if (!nbpool_owner(pool))
 		return nbpool_free_not_owner(pool, pkt, __func__);
@@ -934,7 +928,7 @@ void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 		bool bh;
 
 		if (unlikely(!nbpool_packet_ok(pkt))) {
-			nbpool_free_invalid(pkt, __func__);
+			nbpool_packet_invalid(pkt, __func__);
 			i++;
 			continue;
 		}
@@ -1014,7 +1008,6 @@ unsigned int nbpool_buffers_free(struct nbpool *pool)
 	if (n >= pool->rx_copy_watermark)
 		return n;
 	spin_lock_bh(&pool->lock);
-	nbpool_take_remote(pool);
 	nbpool_reclaim(pool);
 	n = pool->buffers_avail + READ_ONCE(pool->cache.count);
 	spin_unlock_bh(&pool->lock);
@@ -1082,7 +1075,6 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 		return;
 
 	spin_lock_bh(&pool->lock);
-	nbpool_take_remote(pool);
 	nbpool_reclaim(pool);
 	/* The owner's cache is read without its (non-existent) lock: a snapshot. */
 	cached = READ_ONCE(c->count);
@@ -1558,7 +1550,6 @@ EXPORT_SYMBOL(nbpool_create);
 /* Called with pool->lock held: is nothing of the pool out any more? */
 static bool nbpool_all_back(struct nbpool *pool)
 {
-	nbpool_take_remote(pool);
 	nbpool_reclaim(pool);
 	return !pool->buffers_held &&
 	       pool->pages_away <= nbpool_pages_lost(pool) - pool->pages_replaced;
