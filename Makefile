@@ -2,7 +2,9 @@
 # nbpool: out-of-tree build, packaging and the project's two commands.
 #   make            build nbpool.ko against KDIR
 #   make demo       boot a stock kernel in QEMU with the nbpool NIC driver
-#   make check      every test, ending in "N passed, N failed"
+#   make check      every test, ending in "N passed, N failed" (about 12
+#                   minutes warm, 25 with the test kernel to build)
+#   make check-full the same with the long runs at full length (CI)
 #   make bench      benchmarks (out/bench/results.md)
 #   make soak       the driver under random traffic, reloads and unplugs for
 #                   SOAK_MINUTES (default 10) on the debug kernel; not in check
@@ -40,6 +42,9 @@ checkpatch:
 check:
 	@qemu/check.sh
 
+check-full:
+	@qemu/check.sh --full
+
 demo:
 	@qemu/demo.sh
 
@@ -49,4 +54,4 @@ bench:
 soak:
 	@qemu/soak.sh
 
-.PHONY: all modules kdir-check clean install kunit sparse checkpatch check demo bench soak
+.PHONY: all modules kdir-check clean install kunit sparse checkpatch check check-full demo bench soak

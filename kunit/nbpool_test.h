@@ -6,11 +6,18 @@
 #include <kunit/test.h>
 #include "nbpool.h"
 #include "nbpool_test_freed.h"
+#include "nbpool_test_books.h"
+#include "nbpool_test_dma.h"
 
-/* A real DMA device: the guest's first virtio-net NIC, behind the IOMMU. */
+/*
+ * The boot's DMA topology (module parameter dma). With a strict IOMMU a DMA
+ * address must translate to its buffer; with swiotlb it is a bounce slot,
+ * and only data round-trips through it (suite nbpool_dma) prove anything.
+ */
+bool nbpool_test_iommu(void);
+const char *nbpool_test_dma_mode(void);
+/* A real DMA device: the guest's first virtio-net NIC. */
 struct device *nbpool_test_dev(struct kunit *test);
-/* Physical address the IOMMU (or direct mapping) translates @dma to. */
-phys_addr_t nbpool_test_dma_to_phys(struct device *dev, dma_addr_t dma);
 /* Parameters for a pool of @count packets and buffers of @size bytes. */
 struct nbpool_params nbpool_test_params(struct kunit *test, unsigned int count,
 					unsigned int size, enum dma_data_direction dir);
@@ -29,8 +36,15 @@ struct napi_struct *nbpool_test_idle_napi(struct kunit *test);
 void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target, bool with_napi);
 /* How many buffers nbpool_walk_outstanding() reports for @holder. */
 int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder);
-/* Check the pool's books: free + driver + stack == buffers; allocs - frees == held. */
-void nbpool_test_expect_balanced(struct kunit *test, struct nbpool *pool,
-				 unsigned int held);
+/*
+ * The pool agrees with the test's ledger: the test holds @held packets and
+ * has @lent buffers in live skbs (see nbpool_test_books.h). The drain form
+ * also takes and gives back everything allocatable, so it changes the
+ * pool's counters: use it as a test's last look at a pool.
+ */
+void nbpool_test_expect_books(struct kunit *test, struct nbpool *pool, unsigned int held,
+			      unsigned int lent);
+void nbpool_test_expect_drain(struct kunit *test, struct nbpool *pool, unsigned int held,
+			      unsigned int lent);
 
 #endif

@@ -26,7 +26,7 @@ static void nbpool_capacity_exact(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, st.alloc_fail, 2ULL);
 	KUNIT_EXPECT_EQ(test, st.alloc_fast, 0ULL);	/* no NAPI: locked path */
 	KUNIT_EXPECT_EQ(test, st.buffers_free, 0ULL);
-	nbpool_test_expect_balanced(test, pool, 100);
+	nbpool_test_expect_books(test, pool, 100, 0);
 
 	nbpool_free(pkts[37]);
 	extra = nbpool_alloc(pool, GFP_KERNEL);
@@ -37,7 +37,7 @@ static void nbpool_capacity_exact(struct kunit *test)
 	pkts[37] = extra;
 	KUNIT_EXPECT_NULL(test, nbpool_alloc(pool, GFP_KERNEL));
 	nbpool_free_bulk(pkts, 100);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 /* Fewer descriptors than buffers: descriptors run out first. */
@@ -59,7 +59,7 @@ static void nbpool_capacity_packets(struct kunit *test)
 	for (i = 0; i < 8; i++)
 		KUNIT_EXPECT_LT(test, nbpool_packet_index(pkts[i]), 8U);
 	nbpool_free_bulk(pkts, 8);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 /* A bulk request larger than what is free fills what it can. */
@@ -76,10 +76,10 @@ static void nbpool_capacity_bulk_partial(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nbpool_alloc_bulk(pool, b, 0, GFP_ATOMIC), 0U);
 	nbpool_get_stats(pool, &st);
 	KUNIT_EXPECT_EQ(test, st.alloc_fail, 1ULL);
-	nbpool_test_expect_balanced(test, pool, 64);
+	nbpool_test_expect_books(test, pool, 64, 0);
 	nbpool_free_bulk(b, 24);
 	nbpool_free_bulk(a, 40);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 /* Packet metadata starts clean on every allocation. */
@@ -176,7 +176,7 @@ static void nbpool_capacity_blocking_woken(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nbpool_packet_index(c), nbpool_packet_index(b));
 	nbpool_free(c);
 	nbpool_free(a);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 /* What a driver feeds to ethtool -S: names and values in step. */

@@ -2,9 +2,10 @@
 /*
  * Suite nbpool_hostile: every wrong call a buggy driver could make is refused
  * with its documented error, and the pool keeps working with exact books.
- * Some of these calls WARN by design, so the harness runs this suite in a
- * boot of its own without panic_on_warn and checks that exactly the expected
- * warnings appeared (one per WARN_ONCE site: "double free", "foreign packet",
+ * Some of these calls WARN by design, so this suite is a module of its own
+ * (nbpool_kunit_hostile) that the KUnit boot loads last, with panic_on_warn
+ * turned off, and the harness checks that exactly the expected warnings
+ * appeared (one per WARN_ONCE site: "double free", "foreign packet",
  * "packet bounds") and nothing else was reported.
  */
 #include <linux/hrtimer.h>
@@ -34,17 +35,17 @@ static void nbpool_hostile_double_free(struct kunit *test)
 	nbpool_free(a);
 	nbpool_free(a);			/* refused */
 	expect_bad_calls(test, pool, 1);
-	nbpool_test_expect_balanced(test, pool, 1);
+	nbpool_test_expect_books(test, pool, 1, 0);
 	bulk[0] = a;			/* already free: refused */
 	bulk[1] = b;			/* valid: freed */
 	nbpool_free_bulk(bulk, 2);
 	expect_bad_calls(test, pool, 2);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_books(test, pool, 0, 0);
 	/* Still works: every buffer can be taken again, exactly once each. */
 	KUNIT_EXPECT_EQ(test, nbpool_alloc_bulk(pool, bulk, 2, GFP_KERNEL), 2U);
 	KUNIT_EXPECT_PTR_NE(test, bulk[0], bulk[1]);
 	nbpool_free_bulk(bulk, 2);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 /* A descriptor that is not in its pool's array: a copy, or another pool's. */
@@ -64,10 +65,10 @@ static void nbpool_hostile_foreign_packet(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nbpool_packet_set_len(&copy, 10), -EINVAL);
 	expect_bad_calls(test, a, 1);
 	expect_bad_calls(test, b, 2);
-	nbpool_test_expect_balanced(test, a, 1);
-	nbpool_test_expect_balanced(test, b, 0);
+	nbpool_test_expect_books(test, a, 1, 0);
+	nbpool_test_expect_books(test, b, 0, 0);
 	nbpool_free(pkt);
-	nbpool_test_expect_balanced(test, a, 0);
+	nbpool_test_expect_drain(test, a, 0, 0);
 }
 
 static void nbpool_hostile_bounds(struct kunit *test)
@@ -92,7 +93,7 @@ static void nbpool_hostile_bounds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nbpool_packet_set_len(pkt, 1), -EINVAL);
 	KUNIT_EXPECT_NULL(test, nbpool_packet_to_skb(pkt));
 	expect_bad_calls(test, pool, 7);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 static void nbpool_hostile_null(struct kunit *test)
@@ -124,7 +125,7 @@ static void nbpool_hostile_bulk_args(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nbpool_alloc_bulk(pool, pkts, 8, GFP_KERNEL), 8U);
 	KUNIT_EXPECT_EQ(test, nbpool_alloc_bulk(pool, pkts, UINT_MAX, GFP_KERNEL), 0U);
 	nbpool_free_bulk(pkts, 8);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 static void nbpool_hostile_tx_pool_to_skb(struct kunit *test)
@@ -136,9 +137,9 @@ static void nbpool_hostile_tx_pool_to_skb(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, pkt);
 	KUNIT_EXPECT_NULL(test, nbpool_packet_to_skb(pkt));	/* refused, still held */
 	expect_bad_calls(test, pool, 1);
-	nbpool_test_expect_balanced(test, pool, 1);
+	nbpool_test_expect_books(test, pool, 1, 0);
 	nbpool_free(pkt);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 struct hardirq_call {
@@ -179,7 +180,7 @@ static void nbpool_hostile_hardirq(struct kunit *test)
 	hrtimer_cancel(&c->timer);
 	KUNIT_ASSERT_TRUE(test, READ_ONCE(c->ran));
 	KUNIT_EXPECT_NULL(test, c->got);
-	nbpool_test_expect_balanced(test, pool, 1);
+	nbpool_test_expect_books(test, pool, 1, 0);
 
 	/* Interrupts off in process context: refused too. */
 	local_irq_save(flags);
@@ -188,7 +189,7 @@ static void nbpool_hostile_hardirq(struct kunit *test)
 	KUNIT_EXPECT_NULL(test, c->got);
 	expect_bad_calls(test, pool, 3);
 	nbpool_free(c->pkt);
-	nbpool_test_expect_balanced(test, pool, 0);
+	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
 static struct kunit_case nbpool_hostile_cases[] = {
@@ -207,3 +208,6 @@ static struct kunit_suite nbpool_hostile_suite = {
 	.test_cases = nbpool_hostile_cases,
 };
 kunit_test_suite(nbpool_hostile_suite);
+
+MODULE_DESCRIPTION("KUnit: nbpool against callers that break its rules");
+MODULE_LICENSE("GPL");

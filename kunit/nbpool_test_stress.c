@@ -1,8 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Suite nbpool_long: long runs, in a 4-vCPU boot of their own (lockdep,
- * KASAN and kmemleak on): ten million cross-CPU operations, and a thousand
- * teardowns racing frees on another CPU and skbs sitting in a socket queue.
+ * Suite nbpool_long (module nbpool_kunit_long): long runs on 4 vCPUs with
+ * lockdep, KASAN and kmemleak on: cross-CPU operations, and teardowns racing
+ * frees on another CPU and skbs sitting in a socket queue. make check runs
+ * a million operations and 100 races; make check-full ten million and 1000
+ * (the module parameters ops and races).
  */
 #include <linux/kthread.h>
 #include <linux/completion.h>
@@ -14,14 +16,20 @@
 #include <net/sock.h>
 #include "nbpool_test.h"
 
-#define RACE_ROUNDS	1000
+static unsigned long ops = 1000000;
+module_param(ops, ulong, 0444);
+MODULE_PARM_DESC(ops, "cross-CPU operations in nbpool_long_cross_cpu");
+static unsigned int races = 100;
+module_param(races, uint, 0444);
+MODULE_PARM_DESC(races, "teardown races in nbpool_long_teardown_races");
+
 #define RACE_HELD	6
 #define RACE_LENT	4
 
 static void nbpool_long_cross_cpu(struct kunit *test)
 {
 	/* With a NAPI: BH frees take the lockless list, the rest the lock. */
-	nbpool_test_cross_cpu(test, 1024, 10 * 1000 * 1000, true);
+	nbpool_test_cross_cpu(test, 1024, ops, true);
 }
 
 struct race {
@@ -63,7 +71,7 @@ static void nbpool_long_teardown_races(struct kunit *test)
 	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
 	KUNIT_ASSERT_LT(test, cpu, nr_cpu_ids);
 
-	for (round = 0; round < RACE_ROUNDS; round++) {
+	for (round = 0; round < races; round++) {
 		dma_addr_t dma[RACE_LENT];
 		struct task_struct *t;
 		struct socket *sock;
@@ -104,20 +112,20 @@ static void nbpool_long_teardown_races(struct kunit *test)
 		wake_up_process(t);
 		udelay(get_random_u32_below(200));
 		nbpool_destroy(pool);		/* races the frees on the other CPU */
-		if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))
+		if (nbpool_test_iommu() && dom)
 			for (i = 0; i < RACE_LENT; i++)
 				still_mapped += !!iommu_iova_to_phys(dom, dma[i]);
 		wait_for_completion(&r->done);
 		sock_release(sock);		/* frees the queued skbs */
 	}
 	/* Every destroyed pool is freed once its buffers are back. */
-	for (round = 0; round < RACE_ROUNDS; round++) {
+	for (round = 0; round < races; round++) {
 		snprintf(name, sizeof(name), "race-%u", round);
 		not_freed += !nbpool_test_wait_freed(name, 5000);
 	}
 	KUNIT_EXPECT_EQ(test, still_mapped, 0U);
 	KUNIT_EXPECT_EQ(test, not_freed, 0U);
-	kunit_info(test, "%u teardown races run\n", RACE_ROUNDS);
+	kunit_info(test, "%u teardown races run\n", races);
 }
 
 static struct kunit_case nbpool_long_cases[] = {
@@ -131,3 +139,6 @@ static struct kunit_suite nbpool_long_suite = {
 	.test_cases = nbpool_long_cases,
 };
 kunit_test_suite(nbpool_long_suite);
+
+MODULE_DESCRIPTION("KUnit: nbpool's long cross-CPU runs and teardown races");
+MODULE_LICENSE("GPL");

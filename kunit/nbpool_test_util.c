@@ -1,11 +1,27 @@
 // SPDX-License-Identifier: GPL-2.0
 /* Shared fixtures for nbpool's KUnit suites. */
 #include <linux/pci.h>
-#include <linux/iommu.h>
 #include <linux/etherdevice.h>
 #include "nbpool_test.h"
 
 #define VIRTIO_NET_MODERN_ID	0x1041
+
+/* The DMA topology this boot promises (qemu/plans/kunit): iommu or swiotlb. */
+static char *dma = "iommu";
+module_param(dma, charp, 0444);
+MODULE_PARM_DESC(dma, "the boot's DMA topology: iommu (strict) or swiotlb (bounced)");
+
+bool nbpool_test_iommu(void)
+{
+	return !strcmp(dma, "iommu");
+}
+EXPORT_SYMBOL_GPL(nbpool_test_iommu);
+
+const char *nbpool_test_dma_mode(void)
+{
+	return dma;
+}
+EXPORT_SYMBOL_GPL(nbpool_test_dma_mode);
 
 struct device *nbpool_test_dev(struct kunit *test)
 {
@@ -16,6 +32,7 @@ struct device *nbpool_test_dev(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL_MSG(test, pdev, "no virtio-net PCI device to DMA with");
 	return &pdev->dev;
 }
+EXPORT_SYMBOL_GPL(nbpool_test_dev);
 
 struct idle_napi {
 	struct net_device *ndev;
@@ -51,15 +68,7 @@ struct napi_struct *nbpool_test_idle_napi(struct kunit *test)
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, idle_napi_free, in));
 	return &in->napi;
 }
-
-phys_addr_t nbpool_test_dma_to_phys(struct device *dev, dma_addr_t dma)
-{
-	struct iommu_domain *dom = iommu_get_domain_for_dev(dev);
-
-	if (dom && (dom->type & __IOMMU_DOMAIN_PAGING))
-		return iommu_iova_to_phys(dom, dma);
-	return dma;	/* identity or no IOMMU: bus address == physical */
-}
+EXPORT_SYMBOL_GPL(nbpool_test_idle_napi);
 
 struct nbpool_params nbpool_test_params(struct kunit *test, unsigned int count,
 					unsigned int size, enum dma_data_direction dir)
@@ -75,6 +84,7 @@ struct nbpool_params nbpool_test_params(struct kunit *test, unsigned int count,
 	};
 	return p;
 }
+EXPORT_SYMBOL_GPL(nbpool_test_params);
 
 static void nbpool_test_destroy(void *pool)
 {
@@ -89,6 +99,7 @@ struct nbpool *nbpool_test_create(struct kunit *test, const struct nbpool_params
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, nbpool_test_destroy, pool));
 	return pool;
 }
+EXPORT_SYMBOL_GPL(nbpool_test_create);
 
 struct holder_count {
 	enum nbpool_holder holder;
@@ -109,18 +120,30 @@ int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder)
 	nbpool_walk_outstanding(pool, count_holder, &c);
 	return c.n;
 }
+EXPORT_SYMBOL_GPL(nbpool_test_count_held);
 
-void nbpool_test_expect_balanced(struct kunit *test, struct nbpool *pool, unsigned int held)
+static void nbpool_test_books_expect(struct kunit *test, struct nbpool *pool, unsigned int held,
+				    unsigned int lent, bool drain)
 {
-	struct nbpool_stats st;
+	char why[256] = "";
 
-	nbpool_get_stats(pool, &st);
-	KUNIT_EXPECT_EQ(test, st.buffers, (u64)nbpool_buffer_count(pool));
-	KUNIT_EXPECT_EQ(test, st.buffers_free + st.buffers_driver + st.buffers_stack, st.buffers);
-	KUNIT_EXPECT_EQ(test, st.allocs - st.frees - st.lent, (u64)held);
-	KUNIT_EXPECT_EQ(test, st.buffers_driver, (u64)held);
-	KUNIT_EXPECT_EQ(test, st.packets_free, (u64)(nbpool_packet_count(pool) - held));
+	KUNIT_EXPECT_TRUE_MSG(test, nbpool_test_books(pool, held, lent, drain, why, sizeof(why)),
+			      "%s", why);
 }
 
-MODULE_DESCRIPTION("KUnit suites for nbpool");
+void nbpool_test_expect_books(struct kunit *test, struct nbpool *pool, unsigned int held,
+			      unsigned int lent)
+{
+	nbpool_test_books_expect(test, pool, held, lent, false);
+}
+EXPORT_SYMBOL_GPL(nbpool_test_expect_books);
+
+void nbpool_test_expect_drain(struct kunit *test, struct nbpool *pool, unsigned int held,
+			      unsigned int lent)
+{
+	nbpool_test_books_expect(test, pool, held, lent, true);
+}
+EXPORT_SYMBOL_GPL(nbpool_test_expect_drain);
+
+MODULE_DESCRIPTION("KUnit fixtures and main suites for nbpool");
 MODULE_LICENSE("GPL");

@@ -6,52 +6,40 @@
 # repeatable) and once without (nanoseconds per operation under TCG,
 # indicative only); then case 8, the virtio-net drivers end to end, the same
 # two ways. Writes out/bench/results.{md,csv} and scale.png.
-set -euo pipefail
+set -uo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NBPOOL_TOP"
-qemu/deps.sh check
-command -v gnuplot >/dev/null || qemu/deps.sh plot
+qemu/deps.sh check plot || exit 1
 
-kver=${BENCH_KVER:-$(basename /usr/src/linux-headers-6.12*-amd64 | sed 's/^linux-headers-//')}
-kdir=/usr/src/linux-headers-$kver
+kver=$(stock_kernel 6.12)
+[[ -n $kver ]] || die "no stock 6.12 kernel with headers and image"
 res=$NBPOOL_OUT/bench
-mkdir -p "$res"
-dir=$NBPOOL_OUT/build/bench-$kver
-rm -rf "$dir" && mkdir -p "$dir"
-git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$dir"
-make -C "$kdir" M="$dir" NBPOOL_BENCH=1 modules >"$res/build.log" 2>&1 ||
-	die "benchmark build failed: $(grep -m1 -E 'error' "$res/build.log") (log: $res/build.log)"
+rm -rf "$res" && mkdir -p "$res"
+out=$(qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver") || die "the build failed: $(tail -n1 <<<"$out")"
+mods=(-m "$NBPOOL_OUT/build/$kver" -x "$kver")
 
-cat >"$res/plan" <<'PLAN'
-step insmod /nbpool.ko
-step insmod /nbpool_bench.ko
-PLAN
-qemu/mkinitramfs.sh "$res/initrd" "$res/plan" \
-	"$dir/nbpool.ko:nbpool.ko" "$dir/bench/nbpool_bench.ko:nbpool_bench.ko"
+# bench_boot NAME MODE PLAN [boot.sh options]: one boot; its NBPOOL-BENCH
+# lines go to $res/MODE.txt.
+bench_boot() {
+	local name=$1 mode=$2 plan=$3 r
+	shift 3
+	[[ $mode == icount ]] && set -- -q "-icount shift=0,sleep=off" "$@"
+	r=$(qemu/boot.sh "${mods[@]}" -t 900 "$@" "$name" "/boot/vmlinuz-$kver" "$plan")
+	grep -q '^FAIL' <<<"$r" && die "benchmark guest $name failed: $(grep -m1 '^FAIL' <<<"$r")"
+	tr -d '\r' <"$NBPOOL_OUT/$name.log" | grep -a -o 'NBPOOL-BENCH .*' | grep -v ' done$' |
+		cut -d' ' -f2- >>"$res/$mode.txt"
+}
 
 for mode in icount wall; do
-	extra=
-	[[ $mode == icount ]] && extra="-icount shift=0,sleep=off"
 	say "benchmarks, $mode run on the stock $kver kernel (about 2 minutes)"
-	NBPOOL_QEMU_EXTRA=$extra qemu/run-guest.sh "bench-$mode" "/boot/vmlinuz-$kver" \
-		"$res/initrd" 900 "" || die "benchmark guest failed (log: $NBPOOL_OUT/bench-$mode.log)"
-	tr -d '\r' <"$NBPOOL_OUT/bench-$mode.log" | grep -a -o 'NBPOOL-BENCH .*' |
-		grep -v ' done$' | cut -d' ' -f2- >"$res/$mode.txt"
+	bench_boot "bench-$mode" $mode bench
 done
-
 # Case 8: the same traffic through the nbpool driver and through the in-tree
 # virtio_net, one vCPU so that busy time is one CPU's instructions.
 for driver in nbpool_virtio_net virtio_net; do
 	for mode in icount wall; do
-		extra=
-		[[ $mode == icount ]] && extra="-icount shift=0,sleep=off"
 		say "case 8: $driver under traffic, $mode run on the stock $kver kernel (about 1 minute)"
-		# netdev.sh reports through its PASS/FAIL lines, not its exit status.
-		out=$(NBPOOL_E2E=$driver NBPOOL_SMP=1 NBPOOL_QEMU_EXTRA=$extra \
-			qemu/netdev.sh "bench-e2e-$driver-$mode" "/boot/vmlinuz-$kver" "$kdir") || true
-		grep -q '^FAIL' <<<"$out" && die "case 8 guest failed: $(grep -m1 '^FAIL' <<<"$out")"
-		tr -d '\r' <"$NBPOOL_OUT/bench-e2e-$driver-$mode.log" | grep -a -o 'NBPOOL-BENCH .*' |
-			cut -d' ' -f2- >>"$res/$mode.txt"
+		bench_boot "bench-e2e-$driver-$mode" $mode bench-e2e -s 1 -e e2e=$driver
 	done
 done
 

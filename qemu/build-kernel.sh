@@ -8,7 +8,9 @@ set -euo pipefail
 frag=$NBPOOL_TOP/qemu/kernel.config
 srcver=$(dpkg-query -W -f '${Version}' "$TEST_KERNEL_SRC_PKG" 2>/dev/null) ||
 	die "$TEST_KERNEL_SRC_PKG is not installed (apt-get install $TEST_KERNEL_SRC_PKG)"
-src=$NBPOOL_CACHE/src/$TEST_KERNEL_SRC_PKG-$srcver
+# A fixed path, so that ccache's hits (the compiler's command lines name it)
+# survive a point release of the source package.
+src=$NBPOOL_CACHE/src/$TEST_KERNEL_SRC_PKG
 key=$(cat "$frag" "$0" <(echo "$srcver") | sha256sum | cut -c1-16)
 stamp=$TEST_KERNEL_BUILD/.nbpool-key
 log=$NBPOOL_OUT/kernel-build.log
@@ -21,11 +23,12 @@ if [[ -f $stamp && $(cat "$stamp") == "$key" && -f $TEST_KERNEL_BUILD/arch/x86/b
 	exit 0
 fi
 
-if [[ ! -d $src ]]; then
+if [[ $(cat "$src/.nbpool-srcver" 2>/dev/null) != "$srcver" ]]; then
 	say "test kernel: unpacking $TEST_KERNEL_SRC_PKG $srcver (about 1 minute)"
-	rm -rf "$src.tmp"
+	rm -rf "$src" "$src.tmp"
 	mkdir -p "$src.tmp"
 	tar -xJf "/usr/src/$TEST_KERNEL_SRC_PKG.tar.xz" -C "$src.tmp" --strip-components=1
+	echo "$srcver" >"$src.tmp/.nbpool-srcver"
 	mv "$src.tmp" "$src"
 fi
 

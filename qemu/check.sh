@@ -1,26 +1,71 @@
 #!/usr/bin/env bash
-# check.sh: what `make check` runs. Every test is one line, PASS or FAIL;
-# the last line is "N passed, N failed". Exits non-zero on any failure.
+# check.sh [--full]: what `make check` runs (`make check-full` with --full:
+# the long runs at full length, for CI). Every test is one line, PASS or
+# FAIL; then a line per step with its seconds; the last line is
+# "N passed, N failed". Exits non-zero on any failure.
+#
+# Steps come in two kinds. A check is one test: its command's exit status.
+# A boot step (qemu/boot.sh) prints its own PASS/FAIL lines and must end
+# with "END <step> <number of lines>": a step that died, was killed or lost
+# a line cannot look like a pass. Nothing from an earlier run can count
+# either: out/ starts empty and every guest echoes this run's nonce.
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 cd "$NBPOOL_TOP"
+full=0
+[[ ${1:-} == --full ]] && full=1
 
-t_start=$(date +%s)
-passed=0 failed=0
+rm -rf "$NBPOOL_OUT" && mkdir -p "$NBPOOL_OUT/steps" || die "cannot empty $NBPOOL_OUT"
+t_start=$SECONDS
+passed=0 failed=0 times=()
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1"; failed=$((failed + 1)); }
-# check NAME LOG CMD...: a test that passes when CMD exits 0.
+
+# check NAME LIMIT CMD...: a test that passes when CMD exits 0 within LIMIT
+# seconds; on failure the last line CMD printed says why.
 check() {
-	local name=$1 log=$2
+	local name=$1 limit=$2 t0=$SECONDS rc
+	local log=$NBPOOL_OUT/steps/${name// /_}.log
 	shift 2
-	if "$@" >"$log" 2>&1; then
+	timeout -k 10 "$limit" "$@" >"$log" 2>&1
+	rc=$?
+	times+=("$((SECONDS - t0)) $name")
+	if [[ $rc == 0 ]]; then
 		pass "$name"
+	elif [[ $rc == 124 || $rc == 137 ]]; then
+		fail "$name: timed out after $limit s (log: $log)"
 	else
 		fail "$name: $(tail -n1 "$log") (log: $log)"
 	fi
 }
+
+# step NAME LIMIT CMD...: CMD prints PASS/FAIL lines and ends with
+# "END NAME N"; anything else on its stdout is a failure too.
+step() {
+	local name=$1 limit=$2 t0=$SECONDS rc n=0 end= status rest
+	local out=$NBPOOL_OUT/steps/$name.out
+	shift 2
+	timeout -k 10 "$limit" "$@" >"$out" 2>"$NBPOOL_OUT/steps/$name.err"
+	rc=$?
+	times+=("$((SECONDS - t0)) $name")
+	while read -r status rest; do
+		case $status in
+		PASS) pass "$rest"; n=$((n + 1)) ;;
+		FAIL) fail "$rest"; n=$((n + 1)) ;;
+		END) end=$rest ;;
+		*) fail "$name: unexpected output: $status $rest (log: $out)" ;;
+		esac
+	done <"$out"
+	if [[ $end != "$name $n" ]]; then
+		[[ $rc == 124 || $rc == 137 ]] && rc="killed after $limit s" || rc="exit status $rc"
+		fail "$name: the step ended without its end marker ($rc, ${end:-no END line}, $n results; stderr: $NBPOOL_OUT/steps/$name.err)"
+	fi
+}
+
 finish() {
-	echo "make check took $(( $(date +%s) - t_start )) s; logs in $NBPOOL_OUT"
+	echo "where the time went (seconds):"
+	for t in "${times[@]}"; do printf '  %5d  %s\n' "${t%% *}" "${t#* }"; done
+	printf '  %5d  in all; logs in %s\n' "$((SECONDS - t_start))" "$NBPOOL_OUT"
 	echo "$passed passed, $failed failed"
 	[[ $failed == 0 ]]
 	exit
@@ -28,70 +73,61 @@ finish() {
 
 qemu/deps.sh check || exit 1
 
-# A private copy of the sources for each out-of-tree build.
-copy_tree() {
-	rm -rf "$1" && mkdir -p "$1"
-	git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$1"
-}
-# module_build DIR KDIR [MAKE ARGS]: build; fail on any warning.
-module_build() {
-	local dir=$1 kdir=$2
-	shift 2
-	copy_tree "$dir"
-	make -C "$kdir" M="$dir" "$@" modules 2>&1 | tee "$dir/build.log" | grep -E 'warning:|error:' && return 1
-	[[ -f $dir/nbpool.ko ]] || { echo "no nbpool.ko was built"; return 1; }
-}
+mapfile -t stock < <(stock_kernels)
+[[ ${#stock[@]} == 2 ]] || fail "stock kernels: expected 6.1 and 6.12 with headers and image, found: ${stock[*]:-none}"
 
-# nbpool and every module built on it: driver, self-test, benchmarks.
-all_modules=(NBPOOL_DRIVER=1 NBPOOL_SELFTEST=1 NBPOOL_BENCH=1)
-say "building nbpool, its driver, self-test and benchmarks with W=1 and sparse against every installed Debian header set (about 2 minutes)"
-for kdir in /usr/src/linux-headers-*-amd64; do
-	kver=${kdir#/usr/src/linux-headers-}
-	check "build W=1 $kver" "$NBPOOL_OUT/build-w1-$kver.log" \
-		module_build "$NBPOOL_OUT/build/w1-$kver" "$kdir" W=1 "${all_modules[@]}"
-	check "sparse C=2 $kver" "$NBPOOL_OUT/build-sparse-$kver.log" \
-		module_build "$NBPOOL_OUT/build/sparse-$kver" "$kdir" C=2 "${all_modules[@]}"
+say "the debug test kernel: reused if cached, else built (about 12 minutes on 2 cores)"
+check "build the debug test kernel" 2700 qemu/build-kernel.sh
+
+say "building nbpool and every module on it with W=1 and sparse, once per kernel (about 1 minute each)"
+for s in "${stock[@]}"; do
+	kver=${s#* }
+	check "build W=1 C=2 $kver" 600 qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver"
 done
-check "checkpatch" "$NBPOOL_OUT/checkpatch.log" qemu/checkpatch.sh
+check "build W=1 C=2 debug kernel" 600 qemu/build-modules.sh debug "$TEST_KERNEL_BUILD"
+check "checkpatch" 300 qemu/checkpatch.sh
 
-say "DKMS: add, build and install for every installed kernel (about 1 minute)"
-for kdir in /usr/src/linux-headers-*-amd64; do
-	kver=${kdir#/usr/src/linux-headers-}
-	check "dkms $kver" "$NBPOOL_OUT/dkms-$kver.log" qemu/dkms-check.sh "$kver"
+say "DKMS: add, build and install for every stock kernel (about 1 minute)"
+for s in "${stock[@]}"; do
+	kver=${s#* }
+	check "dkms $kver" 600 qemu/dkms-check.sh "$kver"
 done
 
-# count < LINES: tests that print "PASS name" / "FAIL name: why" lines.
-count() {
-	while read -r status rest; do
-		case $status in
-		PASS) pass "$rest" ;;
-		FAIL) fail "$rest" ;;
-		*) echo "$status $rest" ;;
-		esac
-	done
-}
-
-say "the self-test on the stock Debian kernels, booted as shipped (about 1 minute)"
-count < <(qemu/stock.sh)
-
-# The KUnit suites: a PASS/FAIL line per test case.
-count < <(qemu/kunit.sh)
-
-# The nbpool virtio-net driver under traffic: stock kernels as users run
-# them, and the debug kernel with its checkers.
-# Issue 7's 50 cycles of hot-unplug and reload run on the stock 6.12 kernel
-# (about 3.5 s each); the debug kernel, at about 20 s a cycle, runs 10.
-for kdir in /usr/src/linux-headers-*-amd64; do
-	kver=${kdir#/usr/src/linux-headers-}
-	cycles=0
-	[[ $kver == 6.12* ]] && cycles=50
-	say "the nbpool virtio-net driver under traffic on the stock $kver kernel, $cycles cycles of hot-unplug and reload (about $((2 + cycles / 16)) minutes)"
-	count < <(NBPOOL_CYCLES=$cycles qemu/netdev.sh "netdev-$kver" "/boot/vmlinuz-$kver" "$kdir")
+debug=(-m "$NBPOOL_OUT/build/debug" -c "panic_on_warn=1 kmemleak=on kunit.enable=1")
+kunit_kos=()
+for m in nbpool_kunit nbpool_kunit_long nbpool_kunit_hostile; do
+	kunit_kos+=(-k "$NBPOOL_OUT/build/debug/kunit/$m.ko")
 done
-if [[ -f $TEST_KERNEL_BUILD/arch/x86/boot/bzImage ]]; then
-	say "the nbpool virtio-net driver under traffic on the debug kernel (KASAN, lockdep, DMA-API, kmemleak), 10 cycles of hot-unplug and reload (about 9 minutes)"
-	count < <(NBPOOL_MIB=16 NBPOOL_CYCLES=10 NBPOOL_CMDLINE="panic_on_warn=1 kmemleak=on" qemu/netdev.sh netdev-debug \
-		"$TEST_KERNEL_BUILD/arch/x86/boot/bzImage" "$TEST_KERNEL_BUILD")
+# make check runs a share of each long run; make check-full (CI) all of it.
+if [[ $full == 1 ]]; then
+	long=(-e long_ops=10000000 -e long_races=1000)
+	debug_traffic=(-e mib=16 -e burst=20000 -e cycles=10)
+	stock_traffic=(-e mib=64 -e burst=20000 -e cycles=50)
+else
+	long=(-e long_ops=1000000 -e long_races=100)
+	debug_traffic=(-e mib=4 -e burst=4000 -e cycles=1)
+	stock_traffic=(-e mib=32 -e burst=20000 -e cycles=5)
 fi
+
+say "KUnit on the debug kernel, 4 vCPUs, strict IOMMU: main suites and long runs under panic_on_warn, then the hostile suite (about 2.5 minutes)"
+step kunit 2000 qemu/boot.sh "${debug[@]}" "${kunit_kos[@]}" -s 4 -t 1900 "${long[@]}" -e hostile=1 \
+	-w "double free" -w "foreign packet" -w "packet bounds" \
+	kunit "$TEST_KERNEL" "kunit leaks"
+
+say "the debug kernel with every DMA bounced (swiotlb=force, no IOMMU): the main KUnit suites, then the driver under traffic (about 4 minutes)"
+step swiotlb 1500 qemu/boot.sh "${debug[@]}" -i swiotlb -k "$NBPOOL_OUT/build/debug/kunit/nbpool_kunit.ko" \
+	-t 1400 "${debug_traffic[@]}" swiotlb "$TEST_KERNEL" "kunit traffic unload leaks"
+
+say "the driver under traffic and events on the debug kernel (KASAN, lockdep, DMA-API, kmemleak; about 4 minutes)"
+step netdev-debug 3000 qemu/boot.sh "${debug[@]}" -t 2900 "${debug_traffic[@]}" \
+	netdev-debug "$TEST_KERNEL" "traffic events unload leaks"
+
+for s in "${stock[@]}"; do
+	series=${s%% *} kver=${s#* }
+	say "stock $kver: the self-test, then the driver under traffic and events, threaded NAPI and busy polling too (about 3 minutes)"
+	step "stock-$series" 3000 qemu/boot.sh -m "$NBPOOL_OUT/build/$kver" -x "$kver" -t 2900 \
+		"${stock_traffic[@]}" -e napi_modes=1 \
+		"stock-$series" "/boot/vmlinuz-$kver" "selftest traffic events unload"
+done
 
 finish

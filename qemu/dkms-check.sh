@@ -14,8 +14,7 @@ cleanup() {
 }
 cleanup
 trap cleanup EXIT
-mkdir -p "$src"
-(cd "$NBPOOL_TOP" && git ls-files -co --exclude-standard -z | xargs -0 cp --parents -t "$src")
+copy_tree "$src"
 sed -i "s/^PACKAGE_VERSION=.*/PACKAGE_VERSION=\"$ver\"/" "$src/dkms.conf"
 
 dkms add "nbpool/$ver"

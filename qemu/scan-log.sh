@@ -1,10 +1,53 @@
 #!/usr/bin/env bash
-# scan-log.sh LOG: print the first kernel report in a guest console log
-# (WARN, oops, panic, KASAN, lockdep, kmemleak, DMA-API, IOMMU fault, hang)
-# and exit 1; exit 0 if there is none. With SCAN_ALLOW_WARN=1, WARNs are
-# left to the caller (a boot that provokes them on purpose).
-pat='BUG:|BUG:|Oops|Kernel panic|KASAN:|UBSAN:|circular locking|inconsistent lock state|possible recursive locking|suspicious RCU usage|unreferenced object|DMA-API: [^ ]+ [^ ]+: |DMA-API: debugging out of memory|DMAR: DRHD: handling fault|DMAR: \[DMA|general protection fault|blocked for more than|rcu_sched self-detected stall|rcu: INFO'
-[[ ${SCAN_ALLOW_WARN:-0} == 1 ]] || pat="WARNING:|$pat"
-line=$(grep -a -m1 -E "$pat" "$1") || exit 0
-echo "${line#*] }"
-exit 1
+# scan-log.sh LOG [MSG...]: the one place that knows what a kernel report
+# is. Prints the first report in a guest console log and exits 1; exits 0
+# when there is none, 2 when the log cannot be read. With MSGs, the guest
+# provokes WARNs on purpose: each "nbpool: MSG" WARN must appear exactly
+# once and no other WARN at all.
+set -uo pipefail
+log=$1
+shift
+[[ -r $log ]] || { echo "cannot read $log"; exit 2; }
+
+reports=(
+	'WARNING:' 'BUG:' 'Oops' 'Kernel panic' 'kernel BUG' 'general protection fault'
+	'KASAN:' 'UBSAN:' 'KFENCE:'
+	# lockdep and RCU
+	'circular locking' 'inconsistent lock state' 'possible recursive locking'
+	'suspicious RCU usage' 'possible irq lock inversion' 'lock held when returning'
+	'rcu: INFO' 'self-detected stall' 'detected stalls on CPUs'
+	# hangs
+	'blocked for more than' 'soft lockup' 'hard LOCKUP' 'nbpool-hung:'
+	# memory and DMA
+	'unreferenced object' 'DMA-API: [^ ]+ [^ ]+: ' 'DMA-API: debugging out of memory'
+	'DMAR: DRHD: handling fault' 'DMAR: \[DMA' 'list_add corruption' 'list_del corruption'
+	# the console dropped messages: a report may be among them
+	'printk messages dropped'
+	# networking: devices or pools that never let go
+	'unregister_netdevice: waiting' 'NETDEV WATCHDOG' 'stalled pool shutdown'
+	'still not freed'
+)
+pat=$(IFS='|'; echo "${reports[*]}")
+[[ $# -gt 0 ]] && pat=${pat#WARNING:|}
+
+line=$(tr -d '\r' <"$log" | grep -a -m1 -E "$pat")
+case $? in
+0) echo "${line#*] }"; exit 1 ;;
+1) ;;
+*) echo "grep failed on $log"; exit 2 ;;
+esac
+
+[[ $# -gt 0 ]] || exit 0
+for msg in "$@"; do
+	n=$(tr -d '\r' <"$log" | grep -a -c -E "\] nbpool: $msg\$")
+	if [[ $n != 1 ]]; then
+		echo "expected one WARN 'nbpool: $msg', saw $n"
+		exit 1
+	fi
+done
+n=$(grep -a -c 'WARNING:' "$log")
+if [[ $n != "$#" ]]; then
+	echo "$n WARNs where exactly $# were expected"
+	exit 1
+fi
+exit 0

@@ -14,22 +14,24 @@ qemu/deps.sh check || exit 1
 secs=$(( ${SOAK_MINUTES:-10} * 60 ))
 (( secs > 0 )) || die "SOAK_MINUTES must be a positive number of minutes"
 if [[ -n ${KVER:-} ]]; then
-	kdir=$(ls -d /usr/src/linux-headers-"$KVER"[.-]*-amd64 2>/dev/null | sort | tail -n1)
-	[[ -n $kdir ]] || die "no headers for kernel $KVER (KVER=6.12 or KVER=6.1)"
-	kver=${kdir#/usr/src/linux-headers-}
-	kernel=/boot/vmlinuz-$kver cmdline= name=soak-$kver mib=64
+	kver=$(stock_kernel "$KVER")
+	[[ -n $kver ]] || die "no stock kernel $KVER with headers and image (KVER=6.12 or KVER=6.1)"
+	build=$kver kdir=/usr/src/linux-headers-$kver kernel=/boot/vmlinuz-$kver
+	opts=(-x "$kver" -e mib=64) name=soak-$kver plans="soak unload"
 else
 	qemu/build-kernel.sh || die "the test kernel did not build"
-	kdir=$TEST_KERNEL_BUILD kernel=$TEST_KERNEL_BUILD/arch/x86/boot/bzImage
 	# KASAN makes TCP about 15 times slower: smaller transfers per round.
-	cmdline="panic_on_warn=1 kmemleak=on" name=soak-debug mib=16
+	build=debug kdir=$TEST_KERNEL_BUILD kernel=$TEST_KERNEL
+	opts=(-c "panic_on_warn=1 kmemleak=on" -e mib=16) name=soak-debug plans="soak unload leaks"
 fi
+out=$(qemu/build-modules.sh "$build" "$kdir") || die "the build failed: $(tail -n1 <<<"$out")"
 
 say "soaking the nbpool virtio-net driver for $((secs / 60)) min on $(basename "$kernel") (plus ~1 min to boot and check)"
-results=$(NBPOOL_SOAK=$secs NBPOOL_MIB=$mib NBPOOL_CMDLINE=$cmdline qemu/netdev.sh "$name" "$kernel" "$kdir")
+results=$(qemu/boot.sh -m "$NBPOOL_OUT/build/$build" "${opts[@]}" -e soak=$secs -t $((secs + 900)) \
+	"$name" "$kernel" "$plans")
 log=$NBPOOL_OUT/$name.log
 tr -d '\r' <"$log" | grep -a -E '^    soak: |^    pool  |^    [0-9a-z:.-]+-(rx|tx) ' | sed 's/^    /  /'
-printf '%s\n' "$results"
+grep -E '^(PASS|FAIL) ' <<<"$results"
 echo "full guest log: $log"
 if grep -q '^FAIL' <<<"$results"; then
 	echo "soak: FAIL: $(grep -m1 '^FAIL' <<<"$results")"

@@ -340,7 +340,7 @@ static const struct net_device_ops nbvn_netdev_ops = {
 
 /* ethtool -S: the driver's own counters, then each pool's under its prefix. */
 static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
-	"rx_ring_empty", "tx_ring_full",
+	"rx_ring_empty", "tx_ring_full", "rx_ring_posted", "tx_ring_posted",
 };
 
 static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
@@ -376,6 +376,9 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 
 	*data++ = READ_ONCE(vi->rx_ring_empty);
 	*data++ = READ_ONCE(vi->tx_ring_full);
+	/* Packets in the rings: the driver's own count of what it holds. */
+	*data++ = vi->rx.num - READ_ONCE(vi->rx.nr_free);
+	*data++ = vi->tx.num - READ_ONCE(vi->tx.nr_free);
 	nbpool_ethtool_stats(vi->rx_pool, data);
 	nbpool_ethtool_stats(vi->tx_pool, data + nbpool_ethtool_stats_count());
 }

@@ -1,9 +1,18 @@
 #!/bin/sh
-# /init of the test guests. Runs the steps in /plan, then writes a verdict to
-# the second serial port only if every step succeeded: a panic, an oops or a
-# hang can never produce it. The host still scans the console for reports.
+# /init of every test guest: runs /plan, a list of steps and results (see
+# qemu/plans/), and reports over the second serial port, the verdict channel,
+# which nothing but this script writes to:
+#   NBPOOL-BEGIN <nonce>
+#   R <n> PASS|FAIL <name>          one per result, numbered from 1
+#   K <module> <KTAP line>          a KUnit suite's results, from debugfs
+#   NBPOOL-END <nonce> results=<n> status=ok|failed|hung
+# (status failed: a setup step failed and the plan stopped there; a failed
+# result is reported as such and the plan goes on.)
+# The host fails the boot unless BEGIN and END carry its nonce, every result
+# from 1 to n arrived and the status is ok. A panic, an oops or a hang can
+# never write the END line; kernel reports are the console scan's job.
 /bin/busybox --install -s /bin
-export PATH=/sbin:/bin:/usr/sbin:/usr/bin
+export PATH=/usr/local/sbin:/sbin:/bin:/usr/sbin:/usr/bin
 mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs dev /dev 2>/dev/null
@@ -12,46 +21,126 @@ mount -t tmpfs tmp /tmp
 mount -t tracefs tracefs /sys/kernel/tracing 2>/dev/null
 echo 1 > /proc/sys/kernel/printk_ratelimit_burst 2>/dev/null
 
-failed=0
-# step CMD...: run one step of the plan; a failure is recorded, not fatal.
+. /env			# nonce and the plan's settings (boot.sh -e)
+exec 3>/dev/ttyS1
+echo "NBPOOL-BEGIN $nonce" >&3
+nres=0
+status=ok
+
+# finish [STATUS]: the END line, then power off. Never returns.
+finish() {
+	[ -n "${1:-}" ] && status=$1
+	echo "NBPOOL-END $nonce results=$nres status=$status" >&3
+	poweroff -f
+}
+
+# limited SECONDS CMD...: run CMD; if it is still running after SECONDS,
+# dump every blocked task and every CPU's stack to the console, end the
+# boot as hung and power off (a task stuck in the kernel cannot be killed).
+limited() {
+	secs=$1
+	shift
+	"$@" &
+	pid=$!
+	(
+		sleep "$secs"
+		kill -0 $pid 2>/dev/null || exit 0
+		echo "nbpool-hung: '$*' still running after $secs s; blocked tasks and CPUs follow" > /dev/console
+		echo w > /proc/sysrq-trigger
+		echo l > /proc/sysrq-trigger
+		sleep 2
+		finish hung
+	) &
+	dog=$!
+	wait $pid
+	rc=$?
+	kill $dog 2>/dev/null
+	wait $dog 2>/dev/null
+	return $rc
+}
+
+# step [-t SECONDS] CMD...: a setup step (default limit 120 s). A failure
+# ends the plan: what follows would prove nothing.
 step() {
+	secs=120
+	[ "$1" = -t ] && { secs=$2; shift 2; }
 	echo "nbpool-step: $*"
-	if ! "$@"; then
+	if ! limited "$secs" "$@"; then
 		echo "nbpool-step-failed: $*"
-		failed=1
+		status=failed
+		finish
 	fi
 }
 
-# result NAME CMD...: a test the guest itself runs, reported to the host as
-# one line; the host counts it like a KUnit case.
+# result [-t SECONDS] NAME CMD...: a test, reported as one R line (default
+# limit 600 s). What CMD prints goes to the console, indented.
 result() {
+	secs=600
+	[ "$1" = -t ] && { secs=$2; shift 2; }
 	name=$1
 	shift
-	# What the test prints goes to the console log, indented.
-	if "$@" >/tmp/result.out 2>&1; then
+	echo "nbpool-result: $name"
+	if limited "$secs" "$@" >/tmp/result.out 2>&1; then
 		r=PASS
 	else
 		r=FAIL
 	fi
 	sed 's/^/    /' /tmp/result.out
-	echo "NBPOOL-RESULT $r $name"
+	report $r "$name"
 }
 
-# kmemleak_check: scan for leaks of everything allocated so far (objects must
-# be 5 s old before kmemleak considers them); leaks go to the console, where
-# the host finds them. Fails if kmemleak is not running.
-kmemleak_check() {
-	[ -e /sys/kernel/debug/kmemleak ] || { echo "kmemleak: not available"; return 1; }
+# report PASS|FAIL NAME: send one result.
+report() {
+	nres=$((nres + 1))
+	echo "R $nres $1 $2" >&3
+}
+
+# module_results FILE: a test module's own results, "PASS|FAIL name" lines
+# ending in "done", each sent as a result.
+module_results() {
+	if ! [ -r "$1" ]; then
+		report FAIL "$1: no results"
+		return
+	fi
+	while read -r st name; do
+		case $st in
+		PASS|FAIL) report "$st" "$name" ;;
+		done) return ;;
+		esac
+	done < "$1"
+	report FAIL "$1: the module did not run to the end"
+}
+
+# kunit MODULE.ko [ARGS]: load a KUnit module (its suites run while it
+# loads) and send every suite's results from debugfs to the host, which
+# checks them against the suites the module was built with.
+kunit() {
+	ko=$1
+	shift
+	m=$(basename "$ko" .ko)
+	ls /sys/kernel/debug/kunit > /tmp/kunit.before 2>/dev/null
+	step -t 900 insmod "$ko" "$@"
+	for d in /sys/kernel/debug/kunit/*; do
+		[ -d "$d" ] || continue
+		grep -qxF "$(basename "$d")" /tmp/kunit.before && continue
+		sed "s/^/K $m /" "$d/results" >&3
+	done
+}
+
+# kmemleak_clean: scan for leaks of everything allocated so far (objects
+# must be 5 s old before kmemleak considers them); fails on any report.
+kmemleak_clean() {
+	[ -e /sys/kernel/debug/kmemleak ] || { echo "kmemleak: not running"; return 1; }
 	sleep 6
 	echo scan > /sys/kernel/debug/kmemleak || return 1
 	echo scan > /sys/kernel/debug/kmemleak || return 1
-	cat /sys/kernel/debug/kmemleak
-	echo "kmemleak: scan done"
+	cat /sys/kernel/debug/kmemleak > /tmp/kmemleak
+	if [ -s /tmp/kmemleak ]; then
+		cat /tmp/kmemleak
+		return 1
+	fi
+	echo "kmemleak: no leaks"
 }
 
 . /plan
-
-if [ "$failed" = 0 ]; then
-	echo "NBPOOL-VERDICT: every step passed" > /dev/ttyS1
-fi
-poweroff -f
+finish
