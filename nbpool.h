@@ -4,8 +4,9 @@
  *
  * A driver creates one pool per queue (or per device) when it starts. The pool
  * allocates and DMA-maps every buffer up front; afterwards the data path never
- * calls the page allocator or the DMA mapping API. Buffers are lent to the
- * network stack inside skbs and come back through page_pool recycling.
+ * calls the page allocator or the DMA mapping API, and a buffer keeps its
+ * memory and DMA address for the pool's life. Buffers are lent to the network
+ * stack inside skbs and come back when the stack lets go of them.
  *
  * See Documentation/nbpool.rst for the model and the calling-context table.
  */
@@ -102,6 +103,8 @@ enum nbpool_direction {
  * @offset: offset of the first data byte from @buf
  * @len: number of data bytes
  * @data_end: bytes of the buffer usable for data (offset + len <= data_end)
+ * @cpu_synced_start: start of the range last synced for the CPU
+ * @cpu_synced_end: its end; both valid only with nbpool's internal flag set
  * @link_header_len: length of the link-layer header at the data start
  * @direction: an &enum nbpool_direction value
  * @flags: internal state bits; not for drivers
@@ -122,6 +125,8 @@ struct nbpool_packet {
 	u32 offset;
 	u32 len;
 	u32 data_end;
+	u32 cpu_synced_start;
+	u32 cpu_synced_end;
 	u16 link_header_len;
 	u8 direction;
 	u8 flags;
@@ -136,18 +141,19 @@ struct nbpool_packet {
 struct nbpool *nbpool_create(const struct nbpool_params *params);
 void nbpool_destroy(struct nbpool *pool);
 
-/* Packets (nbpool_main.c) */
+/* Packets (nbpool_alloc.c) */
 struct nbpool_packet *nbpool_alloc(struct nbpool *pool, gfp_t gfp);
 struct nbpool_packet *nbpool_alloc_timeout(struct nbpool *pool, long timeout);
-void nbpool_free(struct nbpool_packet *pkt);
+int nbpool_free(struct nbpool_packet *pkt);
 unsigned int nbpool_alloc_bulk(struct nbpool *pool, struct nbpool_packet **pkts,
 			       unsigned int count, gfp_t gfp);
-void nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count);
+unsigned int nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count);
 
-/* Geometry */
+/* Geometry (nbpool_stats.c, nbpool_pages.c) */
 unsigned int nbpool_buffer_count(const struct nbpool *pool);
 unsigned int nbpool_packet_count(const struct nbpool *pool);
 unsigned int nbpool_buffer_size(const struct nbpool *pool);
+struct device *nbpool_device(const struct nbpool *pool);
 unsigned int nbpool_skb_tailroom(void);
 struct sg_table *nbpool_memory_sgt(struct nbpool *pool);
 
@@ -156,6 +162,7 @@ int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len);
 int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset);
 void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt);
 void nbpool_packet_sync_for_device(struct nbpool_packet *pkt);
+int nbpool_packet_repost(struct nbpool_packet *pkt);
 struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt);
 struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 					     struct sk_buff *skb, gfp_t gfp);
@@ -168,19 +175,19 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
  * @alloc_fail: allocations refused because no packet or buffer was free
  *	(exhaustion events)
  * @lent: buffers lent to the stack inside skbs without a copy
+ * @returned: lent buffers that came back from the stack
  * @rx_copies: received packets copied into a new skb because free buffers
  *	were below the watermark
  * @tx_copies: skbs copied into pool buffers by nbpool_packet_from_skb()
- * @recycled: pages that came back from the stack through page_pool
- * @pages_lost: pages the stack kept that page_pool gave to the page allocator
- * @pages_replaced: of those, replaced with new pages (off the fast path)
  * @bad_calls: calls refused for bad arguments (double free, wrong pool, ...)
  * @buffers: capacity in buffers (nbpool_buffer_count())
  * @buffers_free: buffers ready to be allocated
  * @buffers_driver: buffers held by the driver in packets
- * @buffers_stack: buffers lent to the stack, or waiting on a page that is
- *	lent to the stack (buffers - free - driver)
+ * @buffers_stack: buffers lent to the stack inside skbs
  * @packets_free: free packet descriptors
+ *
+ * buffers_free + buffers_driver + buffers_stack == buffers, and every
+ * buffer counted free can be allocated.
  */
 struct nbpool_stats {
 	u64 allocs;
@@ -188,11 +195,9 @@ struct nbpool_stats {
 	u64 frees;
 	u64 alloc_fail;
 	u64 lent;
+	u64 returned;
 	u64 rx_copies;
 	u64 tx_copies;
-	u64 recycled;
-	u64 pages_lost;
-	u64 pages_replaced;
 	u64 bad_calls;
 	u64 buffers;
 	u64 buffers_free;
@@ -206,14 +211,12 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats);
 /**
  * enum nbpool_holder - who has a buffer that is not free
  * @NBPOOL_HOLDER_DRIVER: a packet the driver holds
- * @NBPOOL_HOLDER_STACK: an skb in the network stack
- * @NBPOOL_HOLDER_PAGE: nobody, but its page is held by skbs in the stack and
- *	the buffer comes back with the page
+ * @NBPOOL_HOLDER_STACK: an skb in the network stack (it comes back when
+ *	the stack has let go of every skb on its page)
  */
 enum nbpool_holder {
 	NBPOOL_HOLDER_DRIVER,
 	NBPOOL_HOLDER_STACK,
-	NBPOOL_HOLDER_PAGE,
 };
 
 /**

@@ -17,39 +17,6 @@
 #endif
 
 /*
- * Sub-page buffers share a page, so page_pool must count references per
- * page. 6.1 does that only with PP_FLAG_PAGE_FRAG (in pp_frag_count); later
- * kernels always do it (in pp_ref_count) and dropped the flag.
- */
-#ifdef PP_FLAG_PAGE_FRAG
-#define NBPOOL_PP_FLAGS		PP_FLAG_PAGE_FRAG
-#else
-#define NBPOOL_PP_FLAGS		0
-#endif
-
-#ifdef NBPOOL_HAVE_PP_REF_COUNT
-#define nbpool_pp_refcount(page)	(&(page)->pp_ref_count)
-#else
-#define nbpool_pp_refcount(page)	(&(page)->pp_frag_count)
-#endif
-
-/* page_pool references held on @page: one per skb it is lent to, plus ours. */
-static inline long nbpool_pp_refs(struct page *page)
-{
-	return atomic_long_read(nbpool_pp_refcount(page));
-}
-
-static inline void nbpool_pp_set_refs(struct page *page, long nr)
-{
-	atomic_long_set(nbpool_pp_refcount(page), nr);
-}
-
-static inline void nbpool_pp_get(struct page *page)
-{
-	atomic_long_inc(nbpool_pp_refcount(page));
-}
-
-/*
  * Is the caller running as @napi's poll on this CPU (so that nothing else
  * can run the pool's fast path concurrently)? Needs napi->list_owner
  * (6.2+); without it every call takes the pool lock.

@@ -25,10 +25,10 @@ static int nbpool_stats_show(struct seq_file *m, void *v)
 	seq_printf(m, "buffers %llu\nbuffers_free %llu\nbuffers_driver %llu\nbuffers_stack %llu\n",
 		   st.buffers, st.buffers_free, st.buffers_driver, st.buffers_stack);
 	seq_printf(m, "packets_free %llu\n", st.packets_free);
-	seq_printf(m, "allocs %llu\nalloc_fast %llu\nfrees %llu\nalloc_fail %llu\nlent %llu\n",
-		   st.allocs, st.alloc_fast, st.frees, st.alloc_fail, st.lent);
-	seq_printf(m, "rx_copies %llu\ntx_copies %llu\nrecycled %llu\npages_lost %llu\nbad_calls %llu\n",
-		   st.rx_copies, st.tx_copies, st.recycled, st.pages_lost, st.bad_calls);
+	seq_printf(m, "allocs %llu\nalloc_fast %llu\nfrees %llu\nalloc_fail %llu\n",
+		   st.allocs, st.alloc_fast, st.frees, st.alloc_fail);
+	seq_printf(m, "lent %llu\nreturned %llu\nrx_copies %llu\ntx_copies %llu\nbad_calls %llu\n",
+		   st.lent, st.returned, st.rx_copies, st.tx_copies, st.bad_calls);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nbpool_stats);
@@ -49,6 +49,18 @@ static int nbpool_outstanding_show(struct seq_file *m, void *v)
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nbpool_outstanding);
+
+/* One line per page: the DMA address it was mapped at, for the pool's life. */
+static int nbpool_memory_show(struct seq_file *m, void *v)
+{
+	struct nbpool *pool = m->private;
+	unsigned int i;
+
+	for (i = 0; i < pool->nr_pages; i++)
+		seq_printf(m, "page %u dma %pad\n", i, &pool->pages[i].dma);
+	return 0;
+}
+DEFINE_SHOW_ATTRIBUTE(nbpool_memory);
 
 void nbpool_debugfs_add(struct nbpool *pool)
 {
@@ -71,6 +83,7 @@ void nbpool_debugfs_add(struct nbpool *pool)
 		return;
 	debugfs_create_file("stats", 0444, dir, pool, &nbpool_stats_fops);
 	debugfs_create_file("outstanding", 0444, dir, pool, &nbpool_outstanding_fops);
+	debugfs_create_file("memory", 0444, dir, pool, &nbpool_memory_fops);
 	pool->debugfs = dir;
 }
 

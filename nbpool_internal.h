@@ -1,69 +1,77 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
- * nbpool's private types, shared by nbpool_main.c, nbpool_packet.c and
- * nbpool_debugfs.c. Drivers use nbpool.h only.
+ * nbpool's private types, shared by the pool's files:
+ *   nbpool_main.c     lifecycle: create, destroy, destroyed pools, the module
+ *   nbpool_pages.c    the pages: allocation, DMA mapping, lending to skbs and
+ *                     taking lent buffers back, the memory table
+ *   nbpool_alloc.c    the hot path: alloc and free, the owner's cache, the
+ *                     list of packets coming back from other contexts
+ *   nbpool_stats.c    statistics, the outstanding-buffer walk, ethtool, getters
+ *   nbpool_packet.c   packet data bounds, DMA syncs, skbs
+ *   nbpool_debugfs.c  /sys/kernel/debug/nbpool
+ * Drivers use nbpool.h only.
  */
 #ifndef _NBPOOL_INTERNAL_H
 #define _NBPOOL_INTERNAL_H
 
 #include <linux/spinlock.h>
+#include <linux/mutex.h>
 #include <linux/wait.h>
-#include <linux/xarray.h>
 #include <linux/llist.h>
 #include <linux/workqueue.h>
 #include <linux/scatterlist.h>
+#include <linux/rcupdate.h>
 #include "nbpool.h"
 #include "nbpool_compat.h"
 
 #define NBPOOL_MAGIC		0x6e62706c	/* "nbpl" */
 #define NBPOOL_NAME_LEN		32
-/*
- * page_pool's recycle ring holds at most 16384 pages (6.12 caps it), and a
- * ptr_ring frees consumed slots in batches of up to 16, so it must be a
- * little larger than the number of pages that can be in it at once.
- */
-#define NBPOOL_RING_SLACK	64U
-#define NBPOOL_MAX_PAGES	(16384U - NBPOOL_RING_SLACK)
 /* Largest page order a pool uses (64 KiB buffers need 4; big counts more). */
 #define NBPOOL_MAX_ORDER	8U
+/* Most pages a pool has (its page table and lent-page bitmap scale with it). */
+#define NBPOOL_MAX_PAGES	(1U << 16)
 
 /* nbpool_packet.flags */
 #define NBPOOL_PKT_HELD		BIT(0)	/* allocated to the driver */
-#define NBPOOL_PKT_CPU_SYNCED	BIT(1)	/* data synced for the CPU since alloc */
+#define NBPOOL_PKT_LENT		BIT(1)	/* coming back without its buffer (in an skb) */
 
 /*
- * One page (of pool->order) cut into pool->bufs_per_page buffers. The page
- * is "home" while the pool holds a page_pool reference on it; it goes
- * "away" when the pool drops that reference so that page_pool can tell us
- * (by recycling the page) when the stack has freed every skb built on it.
+ * One page (of pool->order) cut into pool->bufs_per_page buffers. The pool
+ * holds the page from nbpool_create() to the pool's end: its memory and DMA
+ * address never change. Each skb built on one of its buffers holds one more
+ * page reference, so once the page's reference count is back to the pool's
+ * own one, every buffer lent from it is back.
  */
 struct nbpool_page {
 	struct page *page;
 	dma_addr_t dma;
-	unsigned long free;	/* buffers on the pool's free stack */
-	unsigned long lent;	/* buffers inside skbs, one pp reference each */
-	u16 held;		/* buffers in packets held by the driver */
-	bool away;
-	bool lost;		/* page_pool gave it away; waiting for a new one */
+	unsigned long lent;	/* buffers recorded as inside skbs */
 };
 
+/* Counted under pool->lock. */
 struct nbpool_counters {
 	u64 allocs;
 	u64 frees;
 	u64 alloc_fail;
+	u64 returned;		/* lent buffers that came back from the stack */
+};
+
+/* Counted where they happen, in any context: per CPU. */
+struct nbpool_pcpu_counters {
 	u64 lent;
 	u64 rx_copies;
 	u64 tx_copies;
-	u64 recycled;
 };
 
 /*
  * Ready packets (buffer attached) for the pool's owning NAPI poll only:
  * touched without a lock or atomics, refilled and flushed in batches of
- * half its size under pool->lock. From the page's point of view their
+ * half its size under pool->lock. From the pool's point of view their
  * buffers are held. At most page_pool's cache size, so that a poll's bulk
- * of 64 stays in it; at most a quarter of the pool, so that small pools
- * do not strand their packets there (see nbpool_create()).
+ * of 64 stays in it; at most a quarter of the pool, so that small pools do
+ * not strand their packets there (see nbpool_create()). When anyone else
+ * runs short while the cache holds packets, the pool takes them back (see
+ * nbpool_cache_take_back()).
  */
 #define NBPOOL_CACHE_SIZE	128U
 
@@ -88,9 +96,10 @@ struct nbpool {
 	struct net_device *netdev;
 	struct napi_struct *napi;
 	/*
-	 * napi while the pool is live; nbpool_unowned_napi for pools without
-	 * one (or on kernels where a napi cannot own the cache) and once
-	 * nbpool_destroy() starts, so the fast path tests no NULL.
+	 * napi while the pool is live and its cache may be used;
+	 * nbpool_unowned_napi for pools without one (or on kernels where a
+	 * napi cannot own the cache), while the cache is being taken back and
+	 * once nbpool_destroy() starts, so the fast path tests no NULL.
 	 */
 	struct napi_struct *owner_napi;
 	struct nbpool_page *pages;
@@ -109,35 +118,42 @@ struct nbpool {
 	bool sync_alloc;		/* so new packets are synced for the device */
 	int nid;
 	char name[NBPOOL_NAME_LEN];
-	struct xarray page_of_pfn;	/* pfn -> index into pages[] */
-	unsigned int released_by_us;	/* page_pool releases we asked for */
-	unsigned int pages_replaced;	/* lost pages replaced with new ones */
-	struct delayed_work replenish_work;
-
+	struct nbpool_pcpu_counters __percpu *pcpu;
 	atomic64_t bad_calls;
+	atomic_t waiters;		/* in nbpool_alloc_timeout() */
 
-	/* Freed in softirq on other CPUs; see nbpool_take_remote(). */
-	struct llist_head remote_frees ____cacheline_aligned_in_smp;
+	/*
+	 * Packets freed or lent outside the owner's poll, from any context:
+	 * taken back under the lock (see nbpool_take_remote()).
+	 */
+	struct llist_head remote ____cacheline_aligned_in_smp;
 
 	struct nbpool_cache cache ____cacheline_aligned_in_smp;
 
-	/* Everything below is protected by lock. */
+	/* Everything below is protected by lock, an IRQ-safe lock. */
 	spinlock_t lock ____cacheline_aligned_in_smp;
 	u32 *free_bufs;			/* stack of buffer ids */
-	unsigned int nr_free_bufs;	/* entries on the stack */
-	unsigned int buffers_avail;	/* entries on home pages */
-	struct nbpool_packet **free_pkts;
+	unsigned int nr_free_bufs;
+	struct nbpool_packet **free_pkts;	/* see nbpool_pop_pkt() */
 	unsigned int nr_free_pkts;
-	unsigned int buffers_held;
-	unsigned int pages_away;
+	unsigned int pkts_head;
+	unsigned int buffers_held;	/* in packets: the driver's, the cache's, coming back */
+	unsigned int buffers_lent;	/* recorded in pages' lent masks */
+	unsigned long *lent_pages;	/* pages with lent buffers */
+	unsigned int scan_from;		/* where the next bounded scan starts */
 	struct nbpool_counters cnt;
 	bool dying;
 
+	/* Taking the owner's cache back (nbpool_cache_take_back()). */
+	struct mutex take_back_lock;
+	struct work_struct take_back_work;
+
 	wait_queue_head_t waitq;
-	struct sg_table *sgt;
+	struct sg_table *sgt;		/* built on first use, never changed */
 	struct dentry *debugfs;
 	struct list_head zombie_node;
 	unsigned long reported;		/* jiffies of the last "still out" */
+	struct rcu_head rcu;
 };
 
 static inline struct nbpool_page *nbpool_page_of(const struct nbpool *pool, u32 buf_id)
@@ -148,6 +164,40 @@ static inline struct nbpool_page *nbpool_page_of(const struct nbpool *pool, u32 
 static inline unsigned int nbpool_slot_of(const struct nbpool *pool, u32 buf_id)
 {
 	return buf_id % pool->bufs_per_page;
+}
+
+static inline bool nbpool_dma_receives(enum dma_data_direction dir)
+{
+	return dir == DMA_FROM_DEVICE || dir == DMA_BIDIRECTIONAL;
+}
+
+/*
+ * Free descriptors. A stack (the most recently freed first, while its cache
+ * lines are warm), except in debug builds (CONFIG_DEBUG_NET), where they
+ * form a ring and the least recently freed goes first: a driver that uses a
+ * packet pointer after giving the packet back (a stale ring entry after
+ * nbpool_packet_to_skb(), say) then finds it still free and is refused as
+ * a bad call, instead of freeing the packet's next owner. Under pool->lock.
+ */
+static inline void nbpool_push_pkt(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	unsigned int at = pool->nr_free_pkts++;
+
+	if (IS_ENABLED(CONFIG_DEBUG_NET))
+		at = (pool->pkts_head + at) % pool->packet_count;
+	pool->free_pkts[at] = pkt;
+}
+
+static inline struct nbpool_packet *nbpool_pop_pkt(struct nbpool *pool)
+{
+	struct nbpool_packet *pkt;
+
+	if (!IS_ENABLED(CONFIG_DEBUG_NET))
+		return pool->free_pkts[--pool->nr_free_pkts];
+	pkt = pool->free_pkts[pool->pkts_head];
+	pool->pkts_head = (pool->pkts_head + 1) % pool->packet_count;
+	pool->nr_free_pkts--;
+	return pkt;
 }
 
 bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller);
@@ -180,11 +230,35 @@ static inline bool nbpool_packet_valid(const struct nbpool_packet *pkt, const ch
 	return likely(nbpool_packet_ok(pkt)) || nbpool_packet_invalid(pkt, caller);
 }
 
+/*
+ * pool->lock is taken with interrupts off, so that the pool works from
+ * every context a driver is called in (netpoll calls with them off).
+ */
+#define nbpool_lock(pool, flags)	spin_lock_irqsave(&(pool)->lock, flags)
+#define nbpool_unlock(pool, flags)	spin_unlock_irqrestore(&(pool)->lock, flags)
+
 /* nbpool_main.c */
+extern struct napi_struct nbpool_unowned_napi;
+bool nbpool_pool_valid(const struct nbpool *pool, const char *caller);
 void nbpool_count_bad(struct nbpool *pool);
-void nbpool_lend(struct nbpool_packet *pkt);
-void nbpool_count_rx_copy(struct nbpool *pool);
-void nbpool_count_tx_copy(struct nbpool *pool);
+void nbpool_kick_reaper(void);
+
+/* nbpool_pages.c */
+int nbpool_pages_create(struct nbpool *pool);
+void nbpool_pages_unmap(struct nbpool *pool);
+void nbpool_pages_free(struct nbpool *pool);
+void nbpool_lend_record(struct nbpool *pool, struct nbpool_packet *pkt);
+unsigned int nbpool_pages_scan(struct nbpool *pool, unsigned int max);
+void nbpool_push_buffer(struct nbpool *pool, u32 buf_id);
+
+/* nbpool_alloc.c */
+void nbpool_take_remote(struct nbpool *pool);
+void nbpool_reclaim(struct nbpool *pool, unsigned int pages);
+#define NBPOOL_SCAN_ALL	UINT_MAX
+void nbpool_cache_flush(struct nbpool *pool, unsigned int keep);
+void nbpool_cache_take_back(struct nbpool *pool);
+void nbpool_take_back_work(struct work_struct *work);
+int nbpool_give_back(struct nbpool *pool, struct nbpool_packet *pkt, u8 how, const char *caller);
 unsigned int nbpool_buffers_free(struct nbpool *pool);
 
 /* nbpool_debugfs.c */

@@ -2,21 +2,31 @@
 /*
  * nbpool: packet data bounds, DMA syncs and skb conversion.
  *
- * Who syncs what (on devices where syncs are not no-ops):
- * - nbpool_alloc() syncs the whole data area for the device in pools that
- *   receive, so the device may write anywhere in it.
+ * Who syncs what (on devices where syncs are not no-ops: swiotlb bounce
+ * buffers, confidential-computing guests, non-coherent DMA):
+ * - nbpool_alloc() and nbpool_packet_repost() sync the whole data area for
+ *   the device in pools that receive, so the device may write anywhere in it.
  * - RX: the driver sets the length, then nbpool_packet_sync_for_cpu()
- *   before reading the data; nbpool_packet_to_skb() does it if the driver
- *   did not.
+ *   before reading the data. nbpool_packet_to_skb() syncs whatever part of
+ *   [offset, offset + len) the last sync for the CPU did not cover, so a
+ *   header synced early, a sync before the length was set or a changed
+ *   offset all still deliver the device's bytes.
  * - TX: nbpool_packet_from_skb() syncs the copied bytes for the device; a
  *   driver that writes a buffer itself calls nbpool_packet_sync_for_device().
+ * Handing a packet back to the device (sync_for_device, repost) forgets the
+ * CPU sync: the device owns those bytes again.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
 #include <linux/skbuff.h>
 #include <linux/dma-mapping.h>
 #include <linux/netdevice.h>
+#include <linux/percpu.h>
 #include "nbpool_internal.h"
+#include "nbpool_trace.h"
+
+/* nbpool_packet.flags: cpu_synced_start/end say what the CPU may read. */
+#define NBPOOL_PKT_CPU_SYNCED	BIT(2)
 
 /* A driver-owned packet? Unlocked: the driver owns it, nobody else writes it. */
 static bool nbpool_packet_held(const struct nbpool_packet *pkt, const char *caller)
@@ -47,7 +57,7 @@ static int nbpool_bad_bounds(struct nbpool_packet *pkt, const char *caller,
  * @pkt: a packet held by the caller
  * @len: new length; offset + @len must stay within the data area
  *
- * Context: any except hardirq; the caller owns the packet.
+ * Context: any; the caller owns the packet.
  * Return: 0, or -EINVAL (with a warning, nothing changed) when @len does
  * not fit or @pkt is not a held packet.
  */
@@ -68,7 +78,7 @@ EXPORT_SYMBOL(nbpool_packet_set_len);
  * @offset: new data offset from the buffer start; @offset + the current
  *	length must stay within the data area
  *
- * Context: any except hardirq; the caller owns the packet.
+ * Context: any; the caller owns the packet.
  * Return: 0, or -EINVAL (with a warning, nothing changed) when it does not
  * fit or @pkt is not a held packet.
  */
@@ -90,7 +100,7 @@ EXPORT_SYMBOL(nbpool_packet_set_offset);
  * Syncs exactly [offset, offset + len). Call after the device completed the
  * packet and before reading its data.
  *
- * Context: any except hardirq; the caller owns the packet.
+ * Context: any context but NMI; the caller owns the packet.
  */
 void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt)
 {
@@ -99,9 +109,19 @@ void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt)
 	if (pool->dma_sync && pkt->len)
 		dma_sync_single_range_for_cpu(pool->dev, pkt->buf_dma, pkt->offset,
 					      pkt->len, pool->dma_dir);
+	pkt->cpu_synced_start = pkt->offset;
+	pkt->cpu_synced_end = pkt->offset + pkt->len;
 	pkt->flags |= NBPOOL_PKT_CPU_SYNCED;
 }
 EXPORT_SYMBOL(nbpool_packet_sync_for_cpu);
+
+/* Has the CPU's view of [offset, offset + len) been synced since the device wrote it? */
+static bool nbpool_packet_cpu_synced(const struct nbpool_packet *pkt)
+{
+	return !pkt->pool->dma_sync ||
+	       ((pkt->flags & NBPOOL_PKT_CPU_SYNCED) && pkt->cpu_synced_start <= pkt->offset &&
+		pkt->offset + pkt->len <= pkt->cpu_synced_end);
+}
 
 /**
  * nbpool_packet_sync_for_device() - hand data the CPU wrote to the device
@@ -110,7 +130,7 @@ EXPORT_SYMBOL(nbpool_packet_sync_for_cpu);
  * Syncs exactly [offset, offset + len). Call after writing the data and
  * before posting the packet to the device.
  *
- * Context: any except hardirq; the caller owns the packet.
+ * Context: any context but NMI; the caller owns the packet.
  */
 void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
 {
@@ -119,8 +139,39 @@ void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
 	if (pool->dma_sync && pkt->len)
 		dma_sync_single_range_for_device(pool->dev, pkt->buf_dma, pkt->offset,
 						 pkt->len, pool->dma_dir);
+	pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
 }
 EXPORT_SYMBOL(nbpool_packet_sync_for_device);
+
+/**
+ * nbpool_packet_repost() - make a received packet ready for the device again
+ * @pkt: a packet held by the caller, e.g. one nbpool_packet_to_skb() could
+ *	not turn into an skb, or one the driver drops
+ *
+ * Resets the packet as nbpool_alloc() hands it out (the pool's headroom,
+ * length 0) and, in pools that receive, syncs the whole data area for the
+ * device, so that what the device writes next is what the CPU reads after
+ * the next completion. Post it at nbpool_packet_dma_addr() for
+ * nbpool_packet_capacity() bytes.
+ *
+ * Context: any context but NMI; the caller owns the packet.
+ * Return: 0, or -EINVAL if @pkt is not a held packet.
+ */
+int nbpool_packet_repost(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool;
+
+	if (!nbpool_packet_held(pkt, __func__))
+		return -EINVAL;
+	pool = pkt->pool;
+	pkt->offset = pool->headroom;
+	pkt->len = 0;
+	pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
+	if (pool->sync_alloc)
+		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
+	return 0;
+}
+EXPORT_SYMBOL(nbpool_packet_repost);
 
 static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
 {
@@ -134,28 +185,41 @@ static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
 	if (!skb)
 		return NULL;
 	skb_put_data(skb, nbpool_packet_data(pkt), pkt->len);
-	nbpool_count_rx_copy(pool);
+	this_cpu_inc(pool->pcpu->rx_copies);
+	trace_nbpool_rx_copy(pool->name, READ_ONCE(pool->nr_free_bufs), pool->rx_copy_watermark);
 	nbpool_free(pkt);
 	return skb;
 }
 
+/* The buffer goes up the stack in @skb, which holds a reference on its page. */
+static void nbpool_lend(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	get_page(nbpool_page_of(pool, pkt->buf_id)->page);
+	this_cpu_inc(pool->pcpu->lent);
+	nbpool_give_back(pool, pkt, NBPOOL_PKT_LENT, "nbpool_packet_to_skb");
+}
+
 /**
  * nbpool_packet_to_skb() - turn a received packet into an skb
- * @pkt: a packet held by the caller, its length set
+ * @pkt: a packet held by the caller, its offset and length set to the
+ *	frame the device wrote
  *
  * Normally builds the skb on the packet's buffer without copying: the skb
- * data starts at the packet's offset (the headroom is the skb's headroom),
- * the skb is marked for page_pool recycling and the buffer returns to the
- * pool when the stack frees the skb. When fewer buffers than the pool's
+ * data starts at the packet's offset (the headroom is the skb's headroom)
+ * and the buffer returns to the pool when the stack has let go of the skb
+ * (and of every other skb on its page). When fewer buffers than the pool's
  * rx_copy_watermark are free, the data is copied into a new skb and the
  * buffer goes back at once, so the RX ring cannot starve while the stack
  * holds buffers. Either way the descriptor is released: @pkt must not be
- * used again. Syncs the data for the CPU unless the driver did.
+ * used again. Syncs for the CPU whatever the driver did not sync yet.
  *
- * Context: softirq (the pool's NAPI poll) or process context; not hardirq.
+ * Context: any context but NMI; in the pool's NAPI poll it uses the
+ * per-CPU NAPI skb cache.
  * Return: the skb; NULL if no skb could be allocated, in which case the
- * driver still owns @pkt (to reuse or free it) or if @pkt is not a held
- * packet of a pool that receives.
+ * driver still owns @pkt (to free it, or to re-post it with
+ * nbpool_packet_repost()); NULL with a message and a count in bad_calls if
+ * @pkt is not a held packet of a pool that receives, or its offset and
+ * length do not fit its buffer.
  */
 struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 {
@@ -165,27 +229,34 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 	if (!nbpool_packet_held(pkt, __func__))
 		return NULL;
 	pool = pkt->pool;
-	if (unlikely(pool->dma_dir == DMA_TO_DEVICE)) {
+	if (unlikely(pool->dma_dir == DMA_TO_DEVICE || in_nmi())) {
 		nbpool_count_bad(pool);
-		pr_err_ratelimited("%s: pool %s is a DMA_TO_DEVICE pool\n", __func__, pool->name);
+		pr_err_ratelimited("%s: pool %s: %s\n", __func__, pool->name,
+				   in_nmi() ? "called in NMI" : "a DMA_TO_DEVICE pool cannot receive");
 		return NULL;
 	}
-	if (!(pkt->flags & NBPOOL_PKT_CPU_SYNCED))
+	/* offset and len are public fields: a driver may have written them. */
+	if (unlikely(pkt->offset > pkt->data_end || pkt->len > pkt->data_end - pkt->offset)) {
+		nbpool_bad_bounds(pkt, __func__, pkt->offset, pkt->len);
+		return NULL;
+	}
+	if (!nbpool_packet_cpu_synced(pkt))
 		nbpool_packet_sync_for_cpu(pkt);
 
-	if (nbpool_buffers_free(pool) < pool->rx_copy_watermark)
-		return nbpool_copy_to_skb(pkt);
-
-	if (in_softirq())
-		skb = napi_build_skb(pkt->buf, pool->buffer_size);
-	else
-		skb = build_skb(pkt->buf, pool->buffer_size);
-	if (!skb)
-		return NULL;
-	skb_reserve(skb, pkt->offset);
-	__skb_put(skb, pkt->len);
-	skb_mark_for_recycle(skb);
-	nbpool_lend(pkt);
+	if (nbpool_buffers_free(pool) < pool->rx_copy_watermark) {
+		skb = nbpool_copy_to_skb(pkt);
+	} else {
+		skb = in_softirq() ? napi_build_skb(pkt->buf, pool->buffer_size) :
+				     build_skb(pkt->buf, pool->buffer_size);
+		if (likely(skb)) {
+			skb_reserve(skb, pkt->offset);
+			__skb_put(skb, pkt->len);
+			nbpool_lend(pool, pkt);
+		}
+	}
+	/* The driver may re-post @pkt: what the device writes next must be synced again. */
+	if (unlikely(!skb))
+		pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
 	return skb;
 }
 EXPORT_SYMBOL(nbpool_packet_to_skb);
@@ -201,10 +272,12 @@ EXPORT_SYMBOL(nbpool_packet_to_skb);
  * synced for the device, ready to post at nbpool_packet_dma_addr(). The
  * driver never maps skb memory for DMA.
  *
- * Context: softirq or process context (ndo_start_xmit); not hardirq.
+ * Context: any context but NMI (ndo_start_xmit, also under netpoll with
+ * interrupts off).
  * Return: the packet; ERR_PTR(-ENOBUFS) when the pool is exhausted (the
  * driver should stop its queue), ERR_PTR(-EMSGSIZE) when the skb is larger
- * than a buffer's data area, ERR_PTR(-EINVAL) on a bad call.
+ * than a buffer's data area, ERR_PTR(-EINVAL) on a bad call, including a
+ * pool that only receives (%DMA_FROM_DEVICE: the device cannot read it).
  */
 struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 					     struct sk_buff *skb, gfp_t gfp)
@@ -213,6 +286,12 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 
 	if (unlikely(!skb || !pool || pool->magic != NBPOOL_MAGIC)) {
 		pr_err_ratelimited("%s: invalid pool %p or skb %p\n", __func__, pool, skb);
+		return ERR_PTR(-EINVAL);
+	}
+	if (unlikely(pool->dma_dir == DMA_FROM_DEVICE)) {
+		nbpool_count_bad(pool);
+		pr_err_ratelimited("%s: pool %s is a DMA_FROM_DEVICE pool: the device cannot read it\n",
+				   __func__, pool->name);
 		return ERR_PTR(-EINVAL);
 	}
 	if (unlikely(skb->len > pool->data_end - pool->headroom)) {
@@ -230,7 +309,7 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 	pkt->len = skb->len;
 	pkt->direction = NBPOOL_DIR_TX;
 	nbpool_packet_sync_for_device(pkt);
-	nbpool_count_tx_copy(pool);
+	this_cpu_inc(pool->pcpu->tx_copies);
 	return pkt;
 }
 EXPORT_SYMBOL(nbpool_packet_from_skb);

@@ -149,6 +149,56 @@ static void body_nbpool_bulk(struct napi_runner *r)
 	r->ns = ktime_get_ns() - t0;
 }
 
+/*
+ * Case 9: the RX life of a buffer in the owning NAPI poll: allocate, build
+ * an skb on it, the stack frees the skb, the buffer comes back.
+ */
+static void body_nbpool_lend(struct napi_runner *r)
+{
+	struct nbpool *pool = r->arg;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < loops; i++) {
+		struct nbpool_packet *pkt = nbpool_alloc(pool, GFP_ATOMIC);
+		struct sk_buff *skb;
+
+		if (unlikely(!pkt))
+			break;
+		nbpool_packet_set_len(pkt, 64);
+		skb = nbpool_packet_to_skb(pkt);
+		if (unlikely(!skb))
+			break;
+		napi_consume_skb(skb, 64);
+	}
+	r->ns = ktime_get_ns() - t0;
+}
+
+static void body_pp_lend(struct napi_runner *r)
+{
+	struct page_pool *pp = r->arg;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < loops; i++) {
+		struct page *page = page_pool_dev_alloc_pages(pp);
+		struct sk_buff *skb;
+
+		if (unlikely(!page))
+			break;
+		skb = napi_build_skb(page_address(page), PAGE_SIZE);
+		if (unlikely(!skb)) {
+			page_pool_recycle_direct(pp, page);
+			break;
+		}
+		skb_reserve(skb, NET_SKB_PAD);
+		__skb_put(skb, 64);
+		skb_mark_for_recycle(skb);
+		napi_consume_skb(skb, 64);
+	}
+	r->ns = ktime_get_ns() - t0;
+}
+
 static struct page_pool *bench_page_pool(struct napi_runner *r)
 {
 	struct page_pool_params pp = {
@@ -261,9 +311,10 @@ static void remote_run(struct remote_free *rf, unsigned int cpu, const char *var
 }
 
 /*
- * Case 3: frees from another CPU. @pool has an owning NAPI, as @pp has, so
- * both take their lockless return path (nbpool's list, page_pool's ring);
- * @locked has none, so its frees take the pool lock.
+ * Case 3: frees from another CPU. @pool has an owning NAPI, as @pp has;
+ * both take their lockless return path (nbpool's list, page_pool's ring).
+ * @locked has none: its frees take the same list (the name is from the
+ * days they took the pool lock).
  */
 static void bench_remote(struct nbpool *pool, struct nbpool *locked, struct page_pool *pp)
 {
@@ -325,6 +376,10 @@ static int __init nbpool_bench_init(void)
 	report("single", "page_pool", r->ns, loops);
 	best_in_napi(r, body_nbpool_bulk, pool, 5);
 	report("bulk64", "nbpool", r->ns, loops / 64 * 64);
+	best_in_napi(r, body_nbpool_lend, pool, 3);
+	report("lend", "nbpool", r->ns, loops);
+	best_in_napi(r, body_pp_lend, pp, 3);
+	report("lend", "page_pool", r->ns, loops);
 	rpool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE);
 	lpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE);
 	if (rpool && lpool)

@@ -15,7 +15,7 @@
 
 struct nbpool_test_walk {
 	unsigned long *seen;		/* buffers listed so far */
-	unsigned int count[NBPOOL_HOLDER_PAGE + 1];
+	unsigned int count[NBPOOL_HOLDER_STACK + 1];
 	unsigned int dup;		/* listed twice, or out of range */
 	unsigned int buffers;
 };
@@ -26,7 +26,7 @@ static inline void nbpool_test_walk_one(void *arg, unsigned int buffer, int pack
 	struct nbpool_test_walk *w = arg;
 
 	if (buffer >= w->buffers || __test_and_set_bit(buffer, w->seen) ||
-	    holder > NBPOOL_HOLDER_PAGE) {
+	    holder > NBPOOL_HOLDER_STACK) {
 		w->dup++;
 		return;
 	}
@@ -69,14 +69,14 @@ static inline bool nbpool_test_books(struct nbpool *pool, unsigned int held, uns
 	nbpool_walk_outstanding(pool, nbpool_test_walk_one, &w);
 	want = min(packets - held, buffers - held - lent);
 	ok = w.count[NBPOOL_HOLDER_DRIVER] == held && w.count[NBPOOL_HOLDER_STACK] == lent &&
-	     !w.count[NBPOOL_HOLDER_PAGE] && !w.dup &&
+	     !w.dup &&
 	     st.buffers == buffers && st.buffers_driver == held && st.buffers_stack == lent &&
 	     st.buffers_free == buffers - held - lent && st.packets_free == packets - held;
 	if (!ok) {
 		snprintf(why, len,
-			 "ledger: %u held, %u lent; walk: %u driver, %u stack, %u page, %u bad; stats: %llu driver, %llu stack, %llu free of %llu, %llu packets free",
+			 "ledger: %u held, %u lent; walk: %u driver, %u stack, %u bad; stats: %llu driver, %llu stack, %llu free of %llu, %llu packets free",
 			 held, lent, w.count[NBPOOL_HOLDER_DRIVER], w.count[NBPOOL_HOLDER_STACK],
-			 w.count[NBPOOL_HOLDER_PAGE], w.dup, st.buffers_driver, st.buffers_stack,
+			 w.dup, st.buffers_driver, st.buffers_stack,
 			 st.buffers_free, st.buffers, st.packets_free);
 	} else if (drain) {
 		/* One more than should come, to prove that no more does. */

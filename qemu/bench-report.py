@@ -35,11 +35,13 @@ def main():
               ('bulk64', 'nbpool'), ('single', 'page_pool'), '<= 0.5x', lambda r: r <= 0.5)
     ratio_row('3. free from another CPU (nbpool vs page_pool ring)',
               ('remote_free', 'nbpool'), ('remote_free', 'page_pool'), '<= 1.0x', lambda r: r <= 1.0)
-    ratio_row('3. (for reference) the same from a pool without a NAPI: the locked path',
+    ratio_row('3. (for reference) the same from a pool without a NAPI',
               ('remote_free', 'nbpool_locked'), ('remote_free', 'page_pool'), 'none', lambda r: None)
     ratio_row('4. nbpool alloc+free vs dev_alloc_pages+dma_map+unmap+put (strict IOMMU)',
               ('single', 'nbpool'), ('map_per_packet', 'dev_alloc_dma_map'), '>= 50x cheaper',
               lambda r: r <= 1 / 50)
+    ratio_row('9. RX life of a buffer in the NAPI poll: alloc, skb, stack frees it, back (vs page_pool)',
+              ('lend', 'nbpool'), ('lend', 'page_pool'), 'report', lambda r: None)
     for size in (64, 1500, 9000):
         k = f'tx{size}'
         n, b = wall.get((k, 'nbpool_copy')), wall.get((k, 'dma_map_single'))

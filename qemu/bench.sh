@@ -16,7 +16,7 @@ kver=$(stock_kernel 6.12)
 res=$NBPOOL_OUT/bench
 rm -rf "$res" && mkdir -p "$res"
 out=$(qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver") || die "the build failed: $(tail -n1 <<<"$out")"
-mods=(-m "$NBPOOL_OUT/build/$kver" -x "$kver")
+mods=(-m "$NBPOOL_OUT/build/$kver" -x "/lib/modules/$kver")
 
 # bench_boot NAME MODE PLAN [boot.sh options]: one boot; its NBPOOL-BENCH
 # lines go to $res/MODE.txt.

@@ -17,7 +17,8 @@
 #   -k KO        a KUnit module the plan loads: every suite it was built
 #                with must report, every case it declares must pass
 #   -m DIR       put every module built in DIR (build-modules.sh) in /
-#   -x KVER      put the stock kernel KVER's own modules a plan may load in /
+#   -x DIR       put the kernel's own modules a plan may load, found under
+#                DIR (/lib/modules/<version>, or the test kernel's), in /
 #                (virtio_pci_modern_dev on 6.1, virtio_net, netconsole...)
 #   -q ARGS      more QEMU arguments (e.g. -icount shift=0,sleep=off)
 #   -s N         vCPUs (default 2)
@@ -40,9 +41,9 @@ while getopts c:e:i:k:m:q:s:t:w:x:1 opt; do
 	x) while read -r ko; do
 		xz -dcf "$ko" >"$NBPOOL_OUT/$(basename "${ko%.xz}")" &&
 			files+=("$NBPOOL_OUT/$(basename "${ko%.xz}"):$(basename "${ko%.xz}")")
-	   done < <(find "/lib/modules/$OPTARG/kernel" \( -name 'virtio_pci_modern_dev.ko*' -o \
+	   done < <(find "$OPTARG" \( -name 'virtio_pci_modern_dev.ko*' -o \
 			-name 'failover.ko*' -o -name 'net_failover.ko*' -o -name 'virtio_net.ko*' -o \
-			-name 'netconsole.ko*' \)) ;;
+			-name 'netconsole.ko*' -o -name 'configfs.ko*' \)) ;;
 	q) qemu_extra+=" $OPTARG" ;;
 	s) smp=$OPTARG ;;
 	t) tmo=$OPTARG ;;
@@ -88,14 +89,16 @@ for p in $plans; do
 	cat "qemu/plans/$p" >>"$plan"
 done
 # The guest's tools: iproute2 and ethtool (busybox has neither in full) with
-# their libraries, and the UDP burst tool, built static here.
-udpburst=$NBPOOL_OUT/udpburst
-if [[ ! $udpburst -nt qemu/guest/udpburst.c ]]; then
-	gcc -O2 -Wall -Werror -static -o "$udpburst" qemu/guest/udpburst.c 2>"$udpburst.log" ||
-		guest_fail "udpburst did not build: $(head -n1 "$udpburst.log")"
-fi
-files+=("$udpburst:udpburst" "$(readlink -f /bin/ip):usr/local/sbin/ip"
-	"$(readlink -f /sbin/ethtool):usr/local/sbin/ethtool")
+# their libraries, and our own (qemu/guest/*.c), built static here.
+for src in qemu/guest/*.c; do
+	tool=$NBPOOL_OUT/$(basename "$src" .c)
+	if [[ ! $tool -nt $src ]]; then
+		gcc -O2 -Wall -Werror -static -o "$tool" "$src" 2>"$tool.log" ||
+			guest_fail "$src did not build: $(head -n1 "$tool.log")"
+	fi
+	files+=("$tool:$(basename "$tool")")
+done
+files+=("$(readlink -f /bin/ip):usr/local/sbin/ip" "$(readlink -f /sbin/ethtool):usr/local/sbin/ethtool")
 for lib in $(ldd /bin/ip /sbin/ethtool | grep -o '/lib[^ ]*' | sort -u); do files+=("$lib:$lib"); done
 qemu/mkinitramfs.sh "$initrd" "$plan" "$env" "${files[@]}" 2>"$initrd.log" ||
 	guest_fail "initramfs build failed: $(tail -n1 "$initrd.log")"
@@ -130,11 +133,12 @@ t0=$(date +%s)
 # unknown_nmi_panic + panic_print=0x40: that NMI ends in a panic that shows
 # every CPU's stack. hung_task_panic, softlockup_panic: hangs become panics
 # (the debug kernel sets both in its config; the stock kernels need them here).
+# printk.devkmsg=on: lines a test writes to /dev/kmsg are never rate limited.
 timeout -k 10 $((tmo + 30)) qemu-system-x86_64 \
 	-machine "$machine" -accel "$accel" -cpu max -smp "$smp" -m 2G \
 	"${dma[@]}" "${nics[@]}" $qemu_extra \
 	-kernel "$kernel" -initrd "$initrd" \
-	-append "console=ttyS0 panic=-1 oops=panic unknown_nmi_panic=1 panic_print=0x40 hung_task_panic=1 softlockup_panic=1 $cmdline" \
+	-append "console=ttyS0 panic=-1 oops=panic unknown_nmi_panic=1 panic_print=0x40 hung_task_panic=1 softlockup_panic=1 printk.devkmsg=on $cmdline" \
 	-display none -monitor "unix:$mon,server,nowait" -no-reboot \
 	-serial "file:$log" -serial "file:$verdict" </dev/null 2>"$qlog"
 rc=$?
@@ -169,8 +173,11 @@ scan_rc=$?
 # QEMU's own complaints, but for the two this topology always causes.
 qemu_report=$(grep -v -E '^$|^qemu-system-x86_64: (terminating on signal|warning: hub 0 is not connected to host network)' \
 	"$qlog" | head -n1)
-if [[ $rc == 124 || $rc == 137 ]] || grep -q 'time limit' "$NBPOOL_OUT/$name.monitor.log"; then
-	why="timed out after ${tmo}s: $(grep -a -m1 -E 'nbpool-step: |nbpool-result: ' <(tac "$log") || echo 'no step started')"
+step=$(grep -a -m1 -E 'nbpool-step: |nbpool-result: ' <(tac "$log") || echo 'no step started')
+if hang=$(grep -m1 -o 'reported a hang: .*' "$NBPOOL_OUT/$name.monitor.log"); then
+	why="hung in $step (${hang#reported a hang: }; every CPU's stack follows in the log)"
+elif [[ $rc == 124 || $rc == 137 ]] || grep -q 'time limit' "$NBPOOL_OUT/$name.monitor.log"; then
+	why="timed out after ${tmo}s in $step"
 elif [[ $scan_rc != 0 ]]; then
 	why="kernel reported: $report"
 elif [[ -n $qemu_report ]]; then

@@ -32,12 +32,15 @@ check() {
 	times+=("$((SECONDS - t0)) $name")
 	if [[ $rc == 0 ]]; then
 		pass "$name"
-	elif [[ $rc == 124 || $rc == 137 ]]; then
+	elif timed_out $rc $t0 $limit; then
 		fail "$name: timed out after $limit s (log: $log)"
 	else
 		fail "$name: $(tail -n1 "$log") (log: $log)"
 	fi
 }
+
+# timed_out RC T0 LIMIT: did timeout(1) stop the command (not its own death)?
+timed_out() { [[ $1 == 124 || ( $1 == 137 && $((SECONDS - $2)) -ge $3 ) ]]; }
 
 # step NAME LIMIT CMD...: CMD prints PASS/FAIL lines and ends with
 # "END NAME N"; anything else on its stdout is a failure too.
@@ -57,7 +60,13 @@ step() {
 		esac
 	done <"$out"
 	if [[ $end != "$name $n" ]]; then
-		[[ $rc == 124 || $rc == 137 ]] && rc="killed after $limit s" || rc="exit status $rc"
+		if timed_out $rc $t0 $limit; then
+			rc="killed after $limit s"
+		elif ((rc > 128)); then
+			rc="killed by signal $((rc - 128))"
+		else
+			rc="exit status $rc"
+		fi
 		fail "$name: the step ended without its end marker ($rc, ${end:-no END line}, $n results; stderr: $NBPOOL_OUT/steps/$name.err)"
 	fi
 }
@@ -103,11 +112,14 @@ if [[ $full == 1 ]]; then
 	long=(-e long_ops=10000000 -e long_races=1000)
 	debug_traffic=(-e mib=16 -e burst=20000 -e cycles=10)
 	stock_traffic=(-e mib=64 -e burst=20000 -e cycles=50)
+	stress_61=(-e stress_ops=10000000 -e stress_races=1000)
 else
 	long=(-e long_ops=1000000 -e long_races=100)
 	debug_traffic=(-e mib=4 -e burst=4000 -e cycles=1)
 	stock_traffic=(-e mib=32 -e burst=20000 -e cycles=5)
+	stress_61=(-e stress_ops=1000000 -e stress_races=100)
 fi
+debug_mods=$(echo "$TEST_KERNEL_BUILD"/modroot/lib/modules/*)
 
 say "KUnit on the debug kernel, 4 vCPUs, strict IOMMU: main suites and long runs under panic_on_warn, then the hostile suite (about 2.5 minutes)"
 step kunit 2000 qemu/boot.sh "${debug[@]}" "${kunit_kos[@]}" -s 4 -t 1900 "${long[@]}" -e hostile=1 \
@@ -119,15 +131,19 @@ step swiotlb 1500 qemu/boot.sh "${debug[@]}" -i swiotlb -k "$NBPOOL_OUT/build/de
 	-t 1400 "${debug_traffic[@]}" swiotlb "$TEST_KERNEL" "kunit traffic unload leaks"
 
 say "the driver under traffic and events on the debug kernel (KASAN, lockdep, DMA-API, kmemleak; about 4 minutes)"
-step netdev-debug 3000 qemu/boot.sh "${debug[@]}" -t 2900 "${debug_traffic[@]}" \
-	netdev-debug "$TEST_KERNEL" "traffic events unload leaks"
+step netdev-debug 3000 qemu/boot.sh "${debug[@]}" -x "$debug_mods" -t 2900 "${debug_traffic[@]}" \
+	netdev-debug "$TEST_KERNEL" "traffic netconsole events unload leaks"
 
 for s in "${stock[@]}"; do
 	series=${s%% *} kver=${s#* }
-	say "stock $kver: the self-test, then the driver under traffic and events, threaded NAPI and busy polling too (about 3 minutes)"
-	step "stock-$series" 3000 qemu/boot.sh -m "$NBPOOL_OUT/build/$kver" -x "$kver" -t 2900 \
-		"${stock_traffic[@]}" -e napi_modes=1 \
-		"stock-$series" "/boot/vmlinuz-$kver" "selftest traffic events unload"
+	# 6.1 also runs the cross-CPU stress and teardown races: there NAPI
+	# cannot own a pool, so every allocation takes the lock.
+	stress=()
+	[[ $series == 6.1 ]] && stress=("${stress_61[@]}")
+	say "stock $kver: the self-test, then the driver under traffic and events, netconsole, threaded NAPI and busy polling (about 3 minutes)"
+	step "stock-$series" 3000 qemu/boot.sh -m "$NBPOOL_OUT/build/$kver" -x "/lib/modules/$kver" -t 2900 \
+		"${stock_traffic[@]}" "${stress[@]}" -e napi_modes=1 \
+		"stock-$series" "/boot/vmlinuz-$kver" "selftest traffic netconsole events unload"
 done
 
 finish

@@ -17,7 +17,7 @@ qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver" >/dev/null ||
 	die "the build failed: $(qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver" | tail -n1)"
 say "booting the stock $kver kernel in QEMU with the nbpool virtio-net driver; ping, then 64 MiB over TCP (about 1.5 minutes)"
 t0=$SECONDS
-results=$(qemu/boot.sh -m "$NBPOOL_OUT/build/$kver" -x "$kver" -t 600 -e mib=64 \
+results=$(qemu/boot.sh -m "$NBPOOL_OUT/build/$kver" -x "/lib/modules/$kver" -t 600 -e mib=64 \
 	"demo-$kver" "/boot/vmlinuz-$kver" "demo unload")
 log=$NBPOOL_OUT/demo-$kver.log
 echo

@@ -3,9 +3,12 @@
 # The guest prints "NBPOOL-MONITOR: <command>" on its console (LOG); each such
 # line is sent once to the human monitor at the unix SOCKET, e.g.
 # "device_del nic1" (hot-unplug) or "set_link n0 off". If the guest is still
-# running after LIMIT seconds, the agent injects an NMI (the guest's
-# unknown_nmi_panic turns it into a panic that prints every CPU's stack),
-# gives it 15 s to write that to LOG, then quits QEMU. Ends with QEMU.
+# running after LIMIT seconds, or 30 s after its console reported a hang
+# (a soft lockup, a hung task, an RCU stall: a wedged guest may not get as
+# far as its panic), the agent injects an NMI (the guest's unknown_nmi_panic
+# turns it into a panic that prints every CPU's stack), gives it 15 s to
+# write that to LOG, then quits QEMU. Ends with QEMU.
+import re
 import socket
 import sys
 import time
@@ -32,6 +35,8 @@ def send(cmd):
     print("monitor-agent: " + cmd, file=sys.stderr, flush=True)
 
 
+HANG = re.compile(r"soft lockup|blocked for more than|detected stall|nbpool-hung:")
+
 mon = connect()
 mon.setblocking(False)
 start = time.monotonic()
@@ -56,6 +61,9 @@ while True:
     partial = lines.pop()
     for line in lines:
         text = line.decode("utf-8", "replace").replace("\r", "")
+        if HANG.search(text) and limit > now + 30:
+            print("monitor-agent: the guest reported a hang: " + text, file=sys.stderr, flush=True)
+            limit = now + 30
         at = text.find("NBPOOL-MONITOR: ")
         if at >= 0:
             send(text[at + len("NBPOOL-MONITOR: "):].strip())

@@ -17,7 +17,7 @@ if [[ -n ${KVER:-} ]]; then
 	kver=$(stock_kernel "$KVER")
 	[[ -n $kver ]] || die "no stock kernel $KVER with headers and image (KVER=6.12 or KVER=6.1)"
 	build=$kver kdir=/usr/src/linux-headers-$kver kernel=/boot/vmlinuz-$kver
-	opts=(-x "$kver" -e mib=64) name=soak-$kver plans="soak unload"
+	opts=(-x "/lib/modules/$kver" -e mib=64) name=soak-$kver plans="soak unload"
 else
 	qemu/build-kernel.sh || die "the test kernel did not build"
 	# KASAN makes TCP about 15 times slower: smaller transfers per round.

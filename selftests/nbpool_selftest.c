@@ -20,6 +20,7 @@
 #include "kunit/nbpool_test_freed.h"
 #include "kunit/nbpool_test_books.h"
 #include "kunit/nbpool_test_dma.h"
+#include "kunit/nbpool_test_stress.h"
 
 #define VIRTIO_NET_MODERN_ID	0x1041
 
@@ -27,6 +28,14 @@
 static char *dma = "iommu";
 module_param(dma, charp, 0444);
 MODULE_PARM_DESC(dma, "the boot's DMA topology: iommu (strict) or swiotlb (bounced)");
+
+/* The concurrency checks, off unless asked for (make check asks on 6.1). */
+static unsigned long ops;
+module_param(ops, ulong, 0444);
+MODULE_PARM_DESC(ops, "cross-CPU alloc/free operations to run (0: none)");
+static unsigned int races;
+module_param(races, uint, 0444);
+MODULE_PARM_DESC(races, "teardowns to race against frees on another CPU (0: none)");
 
 static struct device *dma_dev;
 static struct dentry *debugfs_dir;
@@ -130,7 +139,7 @@ static void check_lend_recycle(void)
 		kfree_skb(sb);
 	}
 	nbpool_get_stats(pool, &st);
-	report(!bad && st.buffers_free == 64 && st.recycled > 0 && books(pool, 0, 0, true),
+	report(!bad && st.buffers_free == 64 && st.returned > 0 && books(pool, 0, 0, true),
 	       "2000 rounds of lending to skbs and recycling, nothing lost");
 	nbpool_destroy(pool);
 }
@@ -192,6 +201,56 @@ static void check_destroy_lent(void)
 	report(nbpool_test_wait_freed("selftest-destroy", 5000), "the pool is freed once they are back");
 }
 
+/* Kthreads on every CPU allocate and free each other's packets. */
+static void check_cross_cpu(void)
+{
+	struct nbpool *pool = new_pool("selftest-xcpu", 1024, 2048, DMA_FROM_DEVICE);
+	struct nbpool_xcpu *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
+	int err = -ENOMEM;
+
+	if (pool && ctx)
+		err = nbpool_stress_cross_cpu(ctx, pool, ops);
+	if (!err)
+		pr_info("%lld cross-CPU operations on %u CPUs\n", (s64)atomic64_read(&ctx->ops),
+			num_online_cpus());
+	report(!err && atomic64_read(&ctx->ops) >= ops && atomic_read(&ctx->list_seen) &&
+	       books(pool, 0, 0, true), "cross-CPU stress: every buffer back, each exactly once");
+	if (err != -ETIMEDOUT)
+		kfree(ctx);
+	nbpool_destroy(pool);
+}
+
+/* Teardowns racing frees on another CPU, with skbs in a socket queue. */
+static void check_teardown_races(void)
+{
+	struct nbpool_params p = {
+		.dev = dma_dev, .packet_count = 16, .buffer_count = 16, .buffer_size = 2048,
+		.dma_dir = DMA_FROM_DEVICE, .nid = NUMA_NO_NODE,
+	};
+	struct nbpool_race *r = kzalloc(sizeof(*r), GFP_KERNEL);
+	unsigned int round, cpu, mapped = 0, not_freed = 0;
+	char name[32];
+	int err = r ? 0 : -ENOMEM;
+
+	cpu = cpumask_any_but(cpu_online_mask, raw_smp_processor_id());
+	if (cpu >= nr_cpu_ids)
+		err = -ENODEV;
+	for (round = 0; !err && round < races; round++) {
+		snprintf(name, sizeof(name), "selftest-race-%u", round);
+		p.name = name;
+		err = nbpool_stress_teardown_race(r, &p, cpu, round & 1, iommu(), &mapped);
+	}
+	for (round = 0; !err && round < races; round++) {
+		snprintf(name, sizeof(name), "selftest-race-%u", round);
+		not_freed += !nbpool_test_wait_freed(name, 5000);
+	}
+	pr_info("%u teardown races: %u lent buffers still mapped, %u pools not freed\n",
+		round, mapped, not_freed);
+	report(!err && !mapped && !not_freed,
+	       "teardown races: buffers unmapped at once, every pool freed");
+	kfree(r);
+}
+
 static int __init nbpool_selftest_init(void)
 {
 	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
@@ -214,6 +273,10 @@ static int __init nbpool_selftest_init(void)
 	check_lend_recycle();
 	check_tx_copy();
 	check_destroy_lent();
+	if (ops)
+		check_cross_cpu();
+	if (races)
+		check_teardown_races();
 	pci_dev_put(pdev);
 	results_blob.size += scnprintf(results + results_blob.size,
 				       sizeof(results) - results_blob.size, "done\n");

@@ -65,7 +65,6 @@ struct nbvn {
 	struct nbvn_vq tx;
 	struct nbpool *rx_pool;
 	struct nbpool *tx_pool;
-	spinlock_t tx_lock;		/* xmit vs completion on the TX ring */
 	u64 rx_ring_empty;		/* refills that left the device no buffer */
 	u64 tx_ring_full;		/* times xmit stopped the queue */
 	u64 features;
@@ -183,6 +182,9 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	struct net_device *ndev = vi->ndev;
 	int done = 0;
 
+	/* netpoll (budget 0) only reaps TX: no RX, no refill. */
+	if (!budget)
+		return 0;
 	while (done < budget) {
 		struct nbpool_packet *pkt;
 		struct sk_buff *skb;
@@ -219,29 +221,37 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	return done;
 }
 
+/*
+ * TX completions, also reaped by netpoll (budget 0, interrupts off). The
+ * queue's own lock serializes them with nbvn_xmit(), which the core calls
+ * with that lock held: the locking netpoll expects, and a plain spin_lock,
+ * since BH is off here and interrupts may be too.
+ */
 static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 {
 	struct nbvn *vi = container_of(napi, struct nbvn, tx_napi);
+	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
 	struct nbpool_packet *pkt;
 	u32 len;
 
-	spin_lock(&vi->tx_lock);
+	__netif_tx_lock(txq, raw_smp_processor_id());
 	while ((pkt = nbvn_vq_get(&vi->tx, &len)))
 		nbpool_free(pkt);
-	if (netif_queue_stopped(vi->ndev) && vi->tx.nr_free)
-		netif_wake_queue(vi->ndev);
-	spin_unlock(&vi->tx_lock);
+	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free)
+		netif_tx_wake_queue(txq);
+	__netif_tx_unlock(txq);
 	napi_complete(napi);
 	return 0;
 }
 
+/* Called with the queue's lock held, BH off, and under netpoll interrupts off. */
 static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct nbvn *vi = netdev_priv(ndev);
+	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
 	struct nbpool_packet *pkt;
 	unsigned int len = skb->len;
 
-	spin_lock_bh(&vi->tx_lock);
 	/*
 	 * The pool has one buffer per descriptor and the queue stops when the
 	 * ring fills, so neither runs out while the queue runs; only a
@@ -253,7 +263,6 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 		pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
 	if (IS_ERR(pkt)) {
 		ndev->stats.tx_dropped++;
-		spin_unlock_bh(&vi->tx_lock);
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
@@ -267,10 +276,9 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	ndev->stats.tx_packets++;
 	ndev->stats.tx_bytes += len;
 	if (!vi->tx.nr_free) {
-		netif_stop_queue(ndev);
+		netif_tx_stop_queue(txq);
 		vi->tx_ring_full++;
 	}
-	spin_unlock_bh(&vi->tx_lock);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
 }
@@ -466,7 +474,6 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vi = netdev_priv(ndev);
 	vi->ndev = ndev;
 	vi->mdev.pci_dev = pdev;
-	spin_lock_init(&vi->tx_lock);
 	err = vp_modern_probe(&vi->mdev);
 	if (err)
 		return err;
