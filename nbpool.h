@@ -14,6 +14,7 @@
 #define _NBPOOL_H
 
 #include <linux/types.h>
+#include <linux/stddef.h>
 #include <linux/dma-direction.h>
 #include <linux/numa.h>
 #include <linux/bug.h>
@@ -103,12 +104,14 @@ enum nbpool_direction {
  * @offset: offset of the first data byte from @buf
  * @len: number of data bytes
  * @data_end: bytes of the buffer usable for data (offset + len <= data_end)
- * @cpu_synced_start: start of the range last synced for the CPU
- * @cpu_synced_end: its end; both valid only with nbpool's internal flag set
+
  * @link_header_len: length of the link-layer header at the data start
  * @direction: an &enum nbpool_direction value
  * @flags: internal state bits; not for drivers
  * @status: completion status the driver records (0 or a negative errno)
+ * @cpu_synced_start: start of the range last synced for the CPU
+ * @cpu_synced_end: its end; both valid only with nbpool's internal flag set
+ *	(16 bits: a pool that receives has less than 64 KiB of data per buffer)
  * @timestamp: time stamp in nanoseconds the driver records
  * @free_node: nbpool's link while a freed packet waits to be taken back;
  *	shares @timestamp's bytes, which mean nothing once the packet is freed
@@ -122,15 +125,19 @@ struct nbpool_packet {
 	dma_addr_t buf_dma;
 	u32 buf_id;
 	u32 index;
-	u32 offset;
-	u32 len;
+
+	/* offset and len: reset with one store when a packet is allocated */
+	struct_group(range,
+		u32 offset;
+		u32 len;
+	);
 	u32 data_end;
-	u32 cpu_synced_start;
-	u32 cpu_synced_end;
 	u16 link_header_len;
 	u8 direction;
 	u8 flags;
 	int status;
+	u16 cpu_synced_start;
+	u16 cpu_synced_end;
 	union {
 		u64 timestamp;
 		struct llist_node free_node;

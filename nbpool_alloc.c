@@ -34,8 +34,7 @@
 /* A packet as the driver gets it: headroom offset, no data, clean metadata. */
 static __always_inline void nbpool_packet_init(struct nbpool *pool, struct nbpool_packet *pkt)
 {
-	pkt->offset = pool->headroom;
-	pkt->len = 0;
+	pkt->range = pool->fresh_range;
 	pkt->link_header_len = 0;
 	pkt->direction = NBPOOL_DIR_NONE;
 	pkt->flags = NBPOOL_PKT_HELD;
@@ -459,10 +458,28 @@ static noinline int nbpool_bad_free(struct nbpool *pool, struct nbpool_packet *p
 	return -EINVAL;
 }
 
+/* A packet comes back to a destroyed pool: under the lock, and the reaper looks. */
+static noinline int nbpool_give_back_dying(struct nbpool *pool, struct nbpool_packet *pkt, u8 how)
+{
+	unsigned long flags;
+
+	nbpool_lock(pool, flags);
+	if (how) {
+		nbpool_lend_record(pool, pkt);
+		nbpool_push_pkt(pool, pkt);
+	} else {
+		nbpool_put(pool, pkt);
+		pool->cnt.frees++;
+	}
+	pkt->flags = 0;
+	nbpool_unlock(pool, flags);
+	nbpool_kick_reaper();
+	return 0;
+}
+
 /**
  * nbpool_give_back() - a packet comes back from anyone but the owner's poll
- * @pool: the pool
- * @pkt: a packet of @pool the caller holds
+ * @pkt: a packet the caller holds (of a valid pool)
  * @how: 0 (freed with its buffer) or NBPOOL_PKT_LENT (its buffer stays in an skb)
  * @caller: function name for the message on a double free
  *
@@ -472,37 +489,26 @@ static noinline int nbpool_bad_free(struct nbpool *pool, struct nbpool_packet *p
  * Context: any but NMI.
  * Return: 0, or -EINVAL for a packet the caller does not hold.
  */
-int nbpool_give_back(struct nbpool *pool, struct nbpool_packet *pkt, u8 how, const char *caller)
+int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller)
 {
-	unsigned long flags;
+	struct nbpool *pool = pkt->pool;
 
 	if (unlikely(!nbpool_unhold(pkt, how)))
 		return nbpool_bad_free(pool, pkt, caller);
-	if (unlikely(READ_ONCE(pool->dying))) {
-		nbpool_lock(pool, flags);
-		if (how) {
-			nbpool_lend_record(pool, pkt);
-			nbpool_push_pkt(pool, pkt);
-		} else {
-			nbpool_put(pool, pkt);
-			pool->cnt.frees++;
-		}
-		pkt->flags = 0;
-		nbpool_unlock(pool, flags);
-		nbpool_kick_reaper();
-		return 0;
-	}
+	if (unlikely(READ_ONCE(pool->dying)))
+		return nbpool_give_back_dying(pool, pkt, how);
 	/*
 	 * A packet on the list still counts as held, so the pool cannot be
-	 * freed before the list is taken; the pool struct itself is freed
-	 * after an RCU grace period, so the waiter check below is safe even
-	 * if a reaper took the list and freed the pool meanwhile.
+	 * freed before the list is taken; its struct is freed after an RCU
+	 * grace period, which a section without preemption holds off, so the
+	 * waiter check below is safe even if a reaper took the list and freed
+	 * the pool meanwhile.
 	 */
-	rcu_read_lock();
+	preempt_disable();
 	llist_add(&pkt->free_node, &pool->remote);	/* a full barrier */
 	if (unlikely(atomic_read(&pool->waiters)))
 		wake_up(&pool->waitq);
-	rcu_read_unlock();
+	preempt_enable();
 	return 0;
 }
 
@@ -556,7 +562,7 @@ int nbpool_free(struct nbpool_packet *pkt)
 		return nbpool_free_invalid(pkt);
 	pool = pkt->pool;
 	if (!nbpool_owner(pool))
-		return nbpool_give_back(pool, pkt, 0, "nbpool_free");
+		return nbpool_give_back(pkt, 0, "nbpool_free");
 	c = &pool->cache;
 	n = c->count;
 	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD) || n == c->max))
@@ -629,7 +635,7 @@ unsigned int nbpool_free_bulk(struct nbpool_packet **pkts, unsigned int count)
 			i += done;
 			continue;
 		}
-		refused += nbpool_give_back(pool, pkt, 0, __func__) != 0;
+		refused += nbpool_give_back(pkt, 0, __func__) != 0;
 		i++;
 	}
 	return refused;

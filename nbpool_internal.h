@@ -109,6 +109,8 @@ struct nbpool {
 	unsigned int buffer_size;	/* stride between buffers */
 	unsigned int data_end;		/* usable bytes of a buffer */
 	unsigned int headroom;
+	/* A new packet's offset (the headroom) and length (0). */
+	typeof_member(struct nbpool_packet, range) fresh_range;
 	unsigned int order;
 	unsigned int bufs_per_page;
 	unsigned int nr_pages;
@@ -121,6 +123,7 @@ struct nbpool {
 	struct nbpool_pcpu_counters __percpu *pcpu;
 	atomic64_t bad_calls;
 	atomic_t waiters;		/* in nbpool_alloc_timeout() */
+	bool dying;			/* nbpool_destroy() started; set under lock */
 
 	/*
 	 * Packets freed or lent outside the owner's poll, from any context:
@@ -142,7 +145,6 @@ struct nbpool {
 	unsigned long *lent_pages;	/* pages with lent buffers */
 	unsigned int scan_from;		/* where the next bounded scan starts */
 	struct nbpool_counters cnt;
-	bool dying;
 
 	/* Taking the owner's cache back (nbpool_cache_take_back()). */
 	struct mutex take_back_lock;
@@ -258,7 +260,7 @@ void nbpool_reclaim(struct nbpool *pool, unsigned int pages);
 void nbpool_cache_flush(struct nbpool *pool, unsigned int keep);
 void nbpool_cache_take_back(struct nbpool *pool);
 void nbpool_take_back_work(struct work_struct *work);
-int nbpool_give_back(struct nbpool *pool, struct nbpool_packet *pkt, u8 how, const char *caller);
+int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller);
 unsigned int nbpool_buffers_free(struct nbpool *pool);
 
 /* nbpool_debugfs.c */

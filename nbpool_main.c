@@ -243,6 +243,7 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->buffer_size = ALIGN(params->buffer_size ?: NBPOOL_DEFAULT_BUFFER_SIZE,
 				  SMP_CACHE_BYTES);
 	pool->headroom = params->headroom;
+	pool->fresh_range.offset = params->headroom;
 	pool->data_end = pool->buffer_size -
 			 (nbpool_dma_receives(params->dma_dir) ? nbpool_skb_tailroom() : 0);
 	pool->dma_dir = params->dma_dir;

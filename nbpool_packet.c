@@ -164,8 +164,7 @@ int nbpool_packet_repost(struct nbpool_packet *pkt)
 	if (!nbpool_packet_held(pkt, __func__))
 		return -EINVAL;
 	pool = pkt->pool;
-	pkt->offset = pool->headroom;
-	pkt->len = 0;
+	pkt->range = pool->fresh_range;
 	pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
 	if (pool->sync_alloc)
 		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
@@ -196,7 +195,7 @@ static void nbpool_lend(struct nbpool *pool, struct nbpool_packet *pkt)
 {
 	get_page(nbpool_page_of(pool, pkt->buf_id)->page);
 	this_cpu_inc(pool->pcpu->lent);
-	nbpool_give_back(pool, pkt, NBPOOL_PKT_LENT, "nbpool_packet_to_skb");
+	nbpool_give_back(pkt, NBPOOL_PKT_LENT, "nbpool_packet_to_skb");
 }
 
 /**

@@ -38,9 +38,10 @@ while getopts c:e:i:k:m:q:s:t:w:x:1 opt; do
 	i) iommu=$OPTARG ;;
 	k) kunit_kos+=("$OPTARG") ;;
 	m) while read -r ko; do files+=("$ko:$(basename "$ko")"); done < <(find "$OPTARG" -name '*.ko') ;;
-	x) while read -r ko; do
-		xz -dcf "$ko" >"$NBPOOL_OUT/$(basename "${ko%.xz}")" &&
-			files+=("$NBPOOL_OUT/$(basename "${ko%.xz}"):$(basename "${ko%.xz}")")
+	x) mkdir -p "$NBPOOL_OUT/$$.mods"	# per boot: boots run side by side
+	   while read -r ko; do
+		xz -dcf "$ko" >"$NBPOOL_OUT/$$.mods/$(basename "${ko%.xz}")" &&
+			files+=("$NBPOOL_OUT/$$.mods/$(basename "${ko%.xz}"):$(basename "${ko%.xz}")")
 	   done < <(find "$OPTARG" \( -name 'virtio_pci_modern_dev.ko*' -o \
 			-name 'failover.ko*' -o -name 'net_failover.ko*' -o -name 'virtio_net.ko*' -o \
 			-name 'netconsole.ko*' -o -name 'configfs.ko*' \)) ;;
@@ -175,7 +176,7 @@ qemu_report=$(grep -v -E '^$|^qemu-system-x86_64: (terminating on signal|warning
 	"$qlog" | head -n1)
 step=$(grep -a -m1 -E 'nbpool-step: |nbpool-result: ' <(tac "$log") || echo 'no step started')
 if hang=$(grep -m1 -o 'reported a hang: .*' "$NBPOOL_OUT/$name.monitor.log"); then
-	why="hung in $step (${hang#reported a hang: }; every CPU's stack follows in the log)"
+	why="hung in $step (${hang#reported a hang: }; the stacks are in the log)"
 elif [[ $rc == 124 || $rc == 137 ]] || grep -q 'time limit' "$NBPOOL_OUT/$name.monitor.log"; then
 	why="timed out after ${tmo}s in $step"
 elif [[ $scan_rc != 0 ]]; then
@@ -188,10 +189,10 @@ elif [[ -z $end ]]; then
 	why="the guest never finished its plan: $(grep -a -m1 -E 'nbpool-step: |nbpool-result: ' <(tac "$log") || tail -n1 "$log")"
 elif [[ $end != *" status=ok" ]]; then
 	why="${end##* status=}: $(grep -a -m1 -E 'nbpool-step-failed|nbpool-hung' "$log" || echo "no reason on the console")"
-elif [[ $end != *" results=$reported status"* ]]; then
-	why="the guest reported ${end#* results=} results but $reported arrived"
 elif [[ -n $fail_why ]]; then
 	why=$fail_why
+elif [[ $end != *" results=$reported status"* ]]; then
+	why="the guest sent $(sed 's/.* results=\([0-9]*\).*/\1/' <<<"$end") results but $reported arrived"
 fi
 if [[ -n ${why:-} ]]; then
 	emit FAIL " guest: $why (log: $log)"

@@ -80,12 +80,14 @@ result() {
 	name=$1
 	shift
 	echo "nbpool-result: $name"
+	t0=$(cut -d' ' -f1 /proc/uptime)
 	if limited "$secs" "$@" >/tmp/result.out 2>&1; then
 		r=PASS
 	else
 		r=FAIL
 	fi
 	sed 's/^/    /' /tmp/result.out
+	echo "nbpool-result-took: $(awk -v t0=$t0 '{printf "%.1f", $1 - t0}' /proc/uptime) s: $r $name"
 	report $r "$name"
 }
 
