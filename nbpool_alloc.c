@@ -12,8 +12,9 @@
  *   interrupts off, netpoll): page_pool's ptr_ring plays this part for
  *   pages. The list is taken back under the lock by whoever needs packets or
  *   reads the books.
- * - Everything else takes pool->lock, an IRQ-safe lock, so allocation works
- *   with interrupts off too.
+ * - Everything else takes pool->lock, a raw spinlock with interrupts off,
+ *   so allocation works with interrupts off and in hardirq context too,
+ *   PREEMPT_RT included.
  * Nothing prints while holding the lock.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt

@@ -133,8 +133,14 @@ struct nbpool {
 
 	struct nbpool_cache cache ____cacheline_aligned_in_smp;
 
-	/* Everything below is protected by lock, an IRQ-safe lock. */
-	spinlock_t lock ____cacheline_aligned_in_smp;
+	/*
+	 * Everything below is protected by lock: a raw spinlock taken with
+	 * interrupts off, so that allocation works in hardirq context even on
+	 * PREEMPT_RT, where a spinlock_t sleeps. Nothing under it allocates,
+	 * sleeps or prints; the longest section is one pass over the pool's
+	 * pages (stats and the outstanding walk).
+	 */
+	raw_spinlock_t lock ____cacheline_aligned_in_smp;
 	u32 *free_bufs;			/* stack of buffer ids */
 	unsigned int nr_free_bufs;
 	struct nbpool_packet **free_pkts;	/* see nbpool_pop_pkt() */
@@ -236,8 +242,8 @@ static inline bool nbpool_packet_valid(const struct nbpool_packet *pkt, const ch
  * pool->lock is taken with interrupts off, so that the pool works from
  * every context a driver is called in (netpoll calls with them off).
  */
-#define nbpool_lock(pool, flags)	spin_lock_irqsave(&(pool)->lock, flags)
-#define nbpool_unlock(pool, flags)	spin_unlock_irqrestore(&(pool)->lock, flags)
+#define nbpool_lock(pool, flags)	raw_spin_lock_irqsave(&(pool)->lock, flags)
+#define nbpool_unlock(pool, flags)	raw_spin_unlock_irqrestore(&(pool)->lock, flags)
 
 /* nbpool_main.c */
 extern struct napi_struct nbpool_unowned_napi;

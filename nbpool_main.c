@@ -252,7 +252,7 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	/* Small pools: at most a quarter of the packets waiting in the owner's cache. */
 	pool->cache.max = clamp(min(pool->packet_count, pool->buffer_count) / 4, 1U,
 				NBPOOL_CACHE_SIZE);
-	spin_lock_init(&pool->lock);
+	raw_spin_lock_init(&pool->lock);
 	mutex_init(&pool->take_back_lock);
 	INIT_WORK(&pool->take_back_work, nbpool_take_back_work);
 	init_waitqueue_head(&pool->waitq);

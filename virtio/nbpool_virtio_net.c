@@ -234,7 +234,17 @@ static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 	struct nbpool_packet *pkt;
 	u32 len;
 
-	__netif_tx_lock(txq, raw_smp_processor_id());
+	/*
+	 * netpoll (budget 0) can run this in a hardirq that interrupted this
+	 * CPU's own xmit, which holds the queue lock: there only try the lock,
+	 * as netpoll does for xmit, and leave the completions to a later poll.
+	 */
+	if (!budget) {
+		if (!__netif_tx_trylock(txq))
+			return 0;
+	} else {
+		__netif_tx_lock(txq, raw_smp_processor_id());
+	}
 	while ((pkt = nbvn_vq_get(&vi->tx, &len)))
 		nbpool_free(pkt);
 	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free)
