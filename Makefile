@@ -2,9 +2,11 @@
 # nbpool: out-of-tree build, packaging and the project's two commands.
 #   make            build nbpool.ko against KDIR
 #   make demo       boot a stock kernel in QEMU with the nbpool NIC driver
-#   make check      every test, ending in "N passed, N failed" (about 12
-#                   minutes warm, 25 with the test kernel to build)
-#   make check-full the same with the long runs at full length (CI)
+#                   (KVER=6.12, the default, 6.1 or 7.3)
+#   make check      every test, ending in "N passed, N failed" (about 13
+#                   minutes warm, 30 with the test kernel to build)
+#   make check-full the same with the long runs at full length, and the
+#                   stock and debug 7.3 kernels booted (CI)
 #   make bench      benchmarks (out/bench/results.md)
 #   make soak       the driver under random traffic, reloads and unplugs for
 #                   SOAK_MINUTES (default 10) on the debug kernel; not in check

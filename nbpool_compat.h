@@ -2,7 +2,7 @@
 /*
  * The one place where nbpool bridges kernel versions. Kbuild probes the
  * target kernel's headers and passes NBPOOL_HAVE_* flags; nothing else in
- * the tree looks at version numbers. Supported: 6.1 and 6.12.
+ * the tree looks at version numbers. Supported: 6.1, 6.12, 7.2 and 7.3.
  */
 #ifndef _NBPOOL_COMPAT_H
 #define _NBPOOL_COMPAT_H
@@ -51,6 +51,14 @@ static inline bool nbpool_napi_local(const struct napi_struct *napi)
 #define nbpool_assign_str(field, src)	do { (void)(src); __assign_str(field); } while (0)
 #else
 #define nbpool_assign_str(field, src)	__assign_str(field, src)
+#endif
+
+/* 6.13 added hrtimer_setup(); 7.x removed hrtimer_init() (the tests' timers). */
+#ifdef NBPOOL_HAVE_HRTIMER_SETUP
+#define nbpool_hrtimer_setup(timer, fn, clock, mode)	hrtimer_setup(timer, fn, clock, mode)
+#else
+#define nbpool_hrtimer_setup(timer, fn, clock, mode)	\
+	do { hrtimer_init(timer, clock, mode); (timer)->function = (fn); } while (0)
 #endif
 
 #endif /* _NBPOOL_COMPAT_H */

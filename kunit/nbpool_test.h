@@ -4,6 +4,7 @@
 #define _NBPOOL_TEST_H
 
 #include <kunit/test.h>
+#include <linux/sched.h>
 #include "nbpool.h"
 #include "nbpool_test_freed.h"
 #include "nbpool_test_books.h"
@@ -34,6 +35,18 @@ struct napi_struct *nbpool_test_idle_napi(struct kunit *test);
  * @with_napi gives the pool an idle NAPI (see nbpool_test_idle_napi()).
  */
 void nbpool_test_cross_cpu(struct kunit *test, unsigned int count, u64 target, bool with_napi);
+/*
+ * Fail this task's @n-th allocation from now on (0 stops it), through fault
+ * injection's fail-nth; skips the test on a kernel without it.
+ */
+static inline void nbpool_test_fail_nth(struct kunit *test, unsigned int n)
+{
+#ifdef CONFIG_FAULT_INJECTION
+	WRITE_ONCE(current->fail_nth, n);
+#else
+	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
+#endif
+}
 /* How many buffers nbpool_walk_outstanding() reports for @holder. */
 int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder);
 /*

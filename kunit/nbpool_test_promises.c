@@ -12,6 +12,7 @@
 #include <linux/scatterlist.h>
 #include <linux/delay.h>
 #include <linux/sched.h>
+#include "nbpool_compat.h"
 #include "nbpool_test.h"
 
 static u64 bad_calls(struct nbpool *pool)
@@ -83,8 +84,7 @@ static void nbpool_promises_hardirq(struct kunit *test)
 	c->pkt = nbpool_alloc(pool, GFP_KERNEL);
 	c->freed = -1;
 	KUNIT_ASSERT_NOT_NULL(test, c->pkt);
-	hrtimer_init(&c->timer, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
-	c->timer.function = promises_timer_fn;
+	nbpool_hrtimer_setup(&c->timer, promises_timer_fn, CLOCK_MONOTONIC, HRTIMER_MODE_REL_HARD);
 	hrtimer_start(&c->timer, ms_to_ktime(1), HRTIMER_MODE_REL_HARD);
 	for (i = 0; i < 1000 && !READ_ONCE(c->ran); i++)
 		msleep(20);
@@ -179,9 +179,9 @@ static void nbpool_promises_sync_after_failed_skb(struct kunit *test)
 	KUNIT_ASSERT_NOT_NULL(test, pkt);
 	device_writes(test, pkt, 1000, 3);
 	KUNIT_ASSERT_EQ(test, nbpool_packet_set_len(pkt, 1000), 0);
-	WRITE_ONCE(current->fail_nth, 1);	/* the skb's allocation fails */
+	nbpool_test_fail_nth(test, 1);	/* the skb's allocation fails */
 	skb = nbpool_packet_to_skb(pkt);
-	WRITE_ONCE(current->fail_nth, 0);
+	nbpool_test_fail_nth(test, 0);
 	KUNIT_ASSERT_NULL(test, skb);
 	/* Back in the ring as it was: the device writes the next frame. */
 	KUNIT_ASSERT_EQ(test, nbpool_packet_set_len(pkt, 0), 0);
@@ -198,9 +198,9 @@ static void nbpool_promises_sync_after_failed_skb(struct kunit *test)
 	device_writes(test, pkt, 900, 5);
 	KUNIT_ASSERT_EQ(test, nbpool_packet_set_len(pkt, 900), 0);
 	nbpool_packet_sync_for_cpu(pkt);
-	WRITE_ONCE(current->fail_nth, 1);
+	nbpool_test_fail_nth(test, 1);
 	skb = nbpool_packet_to_skb(pkt);
-	WRITE_ONCE(current->fail_nth, 0);
+	nbpool_test_fail_nth(test, 0);
 	KUNIT_ASSERT_NULL(test, skb);
 	KUNIT_ASSERT_EQ(test, nbpool_packet_repost(pkt), 0);
 	KUNIT_EXPECT_EQ(test, nbpool_packet_len(pkt), 0U);

@@ -2,6 +2,7 @@
 # deps.sh GROUP...: install the Debian packages a target needs, only if missing.
 #   check  building, sparse, DKMS, the test kernel, the stock kernels and QEMU
 #   demo   the stock Debian kernels and the userland the demo guest runs
+#   newroot  debootstrap, for the Debian 13 build root (qemu/root.sh)
 #   plot   gnuplot, for make bench's graph
 # The stock kernels come as matched pairs: for each headers metapackage, the
 # image of exactly the version its headers are (the image metapackage could
@@ -16,6 +17,7 @@ declare -A groups=(
 		 linux-source-6.12 $kernels"
 	[demo]="gcc make libc6-dev kmod cpio gzip xz-utils python3 sparse qemu-system-x86
 		busybox-static iproute2 ethtool $kernels"
+	[newroot]="debootstrap"
 	[plot]="gnuplot-nox"
 )
 
@@ -41,7 +43,7 @@ done
 
 want=()
 for g in "$@"; do
-	[[ $g == plot ]] && continue
+	[[ $g == plot || $g == newroot ]] && continue
 	for meta in $kernels; do
 		headers=$(dpkg-query -W -f='${Depends}' "$meta" | grep -o 'linux-headers-[^ ,]*-amd64' | head -n1)
 		[[ -n $headers ]] || die "cannot tell which headers $meta stands for"

@@ -30,16 +30,18 @@ reports=(
 pat=$(IFS='|'; echo "${reports[*]}")
 [[ $# -gt 0 ]] && pat=${pat#WARNING:|}
 
-line=$(tr -d '\r' <"$log" | grep -a -m1 -E "$pat")
+# grep reads the file itself: in a pipe, grep -m1 stopping at the first
+# report would kill the writer and pipefail would call that a grep error.
+line=$(grep -a -m1 -E "$pat" "$log")
 case $? in
-0) echo "${line#*] }"; exit 1 ;;
+0) line=${line//$'\r'/}; echo "${line#*] }"; exit 1 ;;
 1) ;;
 *) echo "grep failed on $log"; exit 2 ;;
 esac
 
 [[ $# -gt 0 ]] || exit 0
 for msg in "$@"; do
-	n=$(tr -d '\r' <"$log" | grep -a -c -E "\] nbpool: $msg\$")
+	n=$(grep -a -c -E "\] nbpool: $msg"$'\r'"?\$" "$log")
 	if [[ $n != 1 ]]; then
 		echo "expected one WARN 'nbpool: $msg', saw $n"
 		exit 1
