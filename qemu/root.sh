@@ -16,7 +16,7 @@ set -euo pipefail
 . "$(dirname "$0")/common.sh"
 
 mirror=http://deb.debian.org/debian
-packages=gcc-14,make,libc6-dev,libelf-dev,libssl-dev,bc,bison,flex,kmod,sparse,dwarves,python3,perl,ccache,cpio,xz-utils,zstd,dkms
+packages=gcc-14,make,libc6-dev,libelf-dev,libssl-dev,bc,bison,flex,kmod,dwarves,python3,perl,ccache,cpio,xz-utils,zstd,dkms
 log=$NBPOOL_OUT/root.log
 
 # in_root CMD...: run CMD inside the root (see "run" above), in the
@@ -42,7 +42,7 @@ make_root() {
 	say "creating the Debian 13 build root in $NEW_ROOT (about 2 minutes; log: $log)"
 	rm -rf "$new"
 	debootstrap --variant=minbase --include="$packages" trixie "$new" "$mirror" >>"$log" 2>&1 ||
-		die "debootstrap could not make a Debian 13 root from $mirror: $(grep -m1 -E '^E:' "$log" || tail -n1 "$log") (log: $log)"
+		die "could not make the Debian 13 build root the 7.x kernels need: debootstrap failed to reach $mirror (Debian's archive must be reachable once): $(grep -m1 -E '^E:' "$log" || tail -n1 "$log") (log: $log)"
 	echo "deb $mirror trixie-backports main" >"$new/etc/apt/sources.list.d/backports.list"
 	mv "$new" "$NEW_ROOT"
 }
