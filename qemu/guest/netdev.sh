@@ -86,6 +86,21 @@ ping_sizes() {
 # transfer MIB [back]: send MIB MiB of random data over TCP from here to the
 # peer (or, with "back", from the peer to here) and compare checksums. If
 # $DURING is set, that command runs while the data flows.
+# wait_listen PORT [PREFIX...]: until a TCP socket listens on PORT in the
+# namespace PREFIX runs in (at most 10 s): under load a fixed sleep was not
+# always enough, and the sender's connection was refused.
+wait_listen() {
+	port=$(printf %04X "$1")
+	shift
+	for i in $(seq 100); do
+		"$@" awk -v p=":$port" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
+			/proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+		sleep 0.1
+	done
+	echo "nothing listens on TCP port $((0x$port))"
+	return 1
+}
+
 transfer() {
 	from= to=$PEER addr=$B
 	[ "${2:-}" = back ] && from=$PEER to= addr=$A
@@ -97,7 +112,7 @@ transfer() {
 	# tests that change things during a transfer sleep.)
 	$to sh -c 'tail -f /dev/null | nc -l -p 5001 | sha256sum > /tmp/rx.sum' 2>/dev/null &
 	listener=$!
-	sleep 1
+	wait_listen 5001 $to || return 1
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	$from nc $addr 5001 < /tmp/data &
 	sender=$!
@@ -442,9 +457,10 @@ netconsole_under_traffic() {
 	# The stock kernels build configfs, which netconsole needs, as a module.
 	[ -e /configfs.ko ] && ! [ -d /sys/module/configfs ] && insmod /configfs.ko
 	insmod /netconsole.ko netconsole=6665@$A/eth0,6666@$B/$mac || return 1
+	sh -c 'tail -f /dev/null | nc -l -p 5002 > /dev/null' &
+	wait_listen 5002 || return 1
 	$PEER sh -c "dd if=/dev/zero bs=1M count=${mib:-16} 2>/dev/null | nc $A 5002" &
 	back=$!
-	sh -c 'tail -f /dev/null | nc -l -p 5002 > /dev/null' &
 	DURING="kmsg_flood 2000" transfer ${mib:-16}
 	rc=$?
 	wait $back
