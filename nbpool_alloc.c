@@ -52,6 +52,22 @@ static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
 	nbpool_push_pkt(pool, pkt);
 }
 
+/*
+ * A packet is home, under the lock: freed, or lent to an skb, whose buffer
+ * stays with the stack until it lets go (nbpool_lend_record()).
+ */
+static void nbpool_home(struct nbpool *pool, struct nbpool_packet *pkt, bool lent)
+{
+	if (lent) {
+		nbpool_lend_record(pool, pkt);
+		nbpool_push_pkt(pool, pkt);
+	} else {
+		nbpool_put(pool, pkt);
+		pool->cnt.frees++;
+	}
+	pkt->flags = 0;
+}
+
 /**
  * nbpool_take_remote() - take back the packets given back through the list
  * @pool: the pool
@@ -70,16 +86,8 @@ void nbpool_take_remote(struct nbpool *pool)
 	if (llist_empty(&pool->remote))
 		return;
 	first = llist_del_all(&pool->remote);
-	llist_for_each_entry_safe(pkt, next, first, free_node) {
-		if (pkt->flags & NBPOOL_PKT_LENT) {
-			nbpool_lend_record(pool, pkt);
-			nbpool_push_pkt(pool, pkt);
-		} else {
-			nbpool_put(pool, pkt);
-			pool->cnt.frees++;
-		}
-		pkt->flags = 0;
-	}
+	llist_for_each_entry_safe(pkt, next, first, free_node)
+		nbpool_home(pool, pkt, pkt->flags & NBPOOL_PKT_LENT);
 }
 
 /**
@@ -465,14 +473,7 @@ static noinline int nbpool_give_back_dying(struct nbpool *pool, struct nbpool_pa
 	unsigned long flags;
 
 	nbpool_lock(pool, flags);
-	if (how) {
-		nbpool_lend_record(pool, pkt);
-		nbpool_push_pkt(pool, pkt);
-	} else {
-		nbpool_put(pool, pkt);
-		pool->cnt.frees++;
-	}
-	pkt->flags = 0;
+	nbpool_home(pool, pkt, how);
 	nbpool_unlock(pool, flags);
 	nbpool_kick_reaper();
 	return 0;
