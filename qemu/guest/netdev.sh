@@ -88,13 +88,15 @@ ping_sizes() {
 # $DURING is set, that command runs while the data flows.
 # wait_listen PORT [PREFIX...]: until a TCP socket listens on PORT in the
 # namespace PREFIX runs in (at most 10 s): under load a fixed sleep was not
-# always enough, and the sender's connection was refused.
+# always enough, and the sender's connection was refused. The debug kernels
+# have no IPv6, hence no tcp6 table: cat reads whichever tables exist.
 wait_listen() {
 	port=$(printf %04X "$1")
 	shift
 	for i in $(seq 100); do
-		"$@" awk -v p=":$port" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' \
-			/proc/net/tcp /proc/net/tcp6 2>/dev/null && return 0
+		"$@" cat /proc/net/tcp /proc/net/tcp6 2>/dev/null |
+			awk -v p=":$port" '$4 == "0A" && substr($2, length($2) - 4) == p { f = 1 } END { exit !f }' &&
+			return 0
 		sleep 0.1
 	done
 	echo "nothing listens on TCP port $((0x$port))"
@@ -112,7 +114,7 @@ transfer() {
 	# tests that change things during a transfer sleep.)
 	$to sh -c 'tail -f /dev/null | nc -l -p 5001 | sha256sum > /tmp/rx.sum' 2>/dev/null &
 	listener=$!
-	wait_listen 5001 $to || return 1
+	wait_listen 5001 $to || { killall tail nc 2>/dev/null; wait $listener; return 1; }
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	$from nc $addr 5001 < /tmp/data &
 	sender=$!
@@ -458,7 +460,7 @@ netconsole_under_traffic() {
 	[ -e /configfs.ko ] && ! [ -d /sys/module/configfs ] && insmod /configfs.ko
 	insmod /netconsole.ko netconsole=6665@$A/eth0,6666@$B/$mac || return 1
 	sh -c 'tail -f /dev/null | nc -l -p 5002 > /dev/null' &
-	wait_listen 5002 || return 1
+	wait_listen 5002 || { killall tail 2>/dev/null; rmmod netconsole; kill $ncl; return 1; }
 	$PEER sh -c "dd if=/dev/zero bs=1M count=${mib:-16} 2>/dev/null | nc $A 5002" &
 	back=$!
 	DURING="kmsg_flood 2000" transfer ${mib:-16}
@@ -482,7 +484,7 @@ splice_keeps_addresses() {
 	cat $mem > /tmp/mem.before || return 1
 	dd if=/dev/urandom of=/tmp/data bs=1M count=${mib:-16} 2>/dev/null
 	$PEER /splicerecv 5003 /tmp/spliced > /tmp/splice.out &
-	sleep 1
+	wait_listen 5003 $PEER || { kill $!; return 1; }
 	nc $B 5003 < /tmp/data || return 1
 	wait
 	cat /tmp/splice.out
