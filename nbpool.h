@@ -104,7 +104,6 @@ enum nbpool_direction {
  * @offset: offset of the first data byte from @buf
  * @len: number of data bytes
  * @data_end: bytes of the buffer usable for data (offset + len <= data_end)
-
  * @link_header_len: length of the link-layer header at the data start
  * @direction: an &enum nbpool_direction value
  * @flags: internal state bits; not for drivers

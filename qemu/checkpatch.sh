@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# checkpatch.sh: run the kernel's checkpatch.pl (from linux-source-6.12, as
-# the test kernel build unpacks it) over every C file and header of the tree.
+# checkpatch.sh: run the kernel's checkpatch.pl and kernel-doc -Wall (from
+# linux-source-6.12, as the test kernel build unpacks it) over every C file
+# and header of the tree.
 # Exit 0 only when it checked every file and reported no error and no warning.
 set -euo pipefail
 . "$(dirname "$0")/common.sh"
@@ -10,7 +11,8 @@ if [[ ! -f $cp ]]; then
 	mkdir -p "$NBPOOL_CACHE/checkpatch"
 	tar -xJf "/usr/src/$TEST_KERNEL_SRC_PKG.tar.xz" -C "$NBPOOL_CACHE/checkpatch" --strip-components=1 \
 		"$TEST_KERNEL_SRC_PKG/scripts/checkpatch.pl" "$TEST_KERNEL_SRC_PKG/scripts/spelling.txt" \
-		"$TEST_KERNEL_SRC_PKG/scripts/const_structs.checkpatch"
+		"$TEST_KERNEL_SRC_PKG/scripts/const_structs.checkpatch" \
+		"$TEST_KERNEL_SRC_PKG/scripts/kernel-doc"
 	cp=$NBPOOL_CACHE/checkpatch/scripts/checkpatch.pl
 fi
 cd "$NBPOOL_TOP"
@@ -30,4 +32,12 @@ if [[ -n $bad ]]; then
 	echo "checkpatch: $(grep -c . <<<"$bad") errors and warnings; the first: $(head -n1 <<<"$bad")"
 	exit 1
 fi
-echo "checkpatch: ${#files[@]} files clean"
+# Every comment that opens with /** must be kernel-doc the kernel can parse.
+kd=$(perl "$(dirname "$cp")/kernel-doc" -none -Wall "${files[@]}" 2>&1) ||
+	{ printf '%s\n' "$kd" | tail -n3; echo "kernel-doc failed to run"; exit 1; }
+if [[ -n $kd ]]; then
+	printf '%s\n' "$kd"
+	echo "kernel-doc: $(grep -c . <<<"$kd") warnings; the first: $(head -n1 <<<"$kd")"
+	exit 1
+fi
+echo "checkpatch and kernel-doc: ${#files[@]} files clean"
