@@ -19,11 +19,12 @@
 #include <linux/numa.h>
 #include <linux/bug.h>
 #include <linux/llist.h>
+#include <linux/skbuff.h>
+#include <linux/if_ether.h>
 
 struct device;
 struct net_device;
 struct napi_struct;
-struct sk_buff;
 struct sg_table;
 struct nbpool;
 
@@ -94,6 +95,53 @@ enum nbpool_direction {
 };
 
 /**
+ * struct nbpool_offload - what the device and the stack tell each other
+ *	about a packet (DriverKit's checksum, TSO, LRO and VLAN metadata)
+ * @ip_summed: %CHECKSUM_NONE (nothing known), %CHECKSUM_UNNECESSARY (the
+ *	device verified the checksums), %CHECKSUM_COMPLETE (the device summed
+ *	the frame into @csum) or %CHECKSUM_PARTIAL (a checksum still to be
+ *	computed from @csum_start, stored at @csum_offset: what the device
+ *	inserts on TX, and what a virtual device may hand on RX)
+ * @csum_level: with %CHECKSUM_UNNECESSARY, how many checksums the device
+ *	verified beyond the first (0 .. %SKB_MAX_CSUM_LEVEL; tunnels)
+ * @hash_type: a &enum pkt_hash_types value; %PKT_HASH_TYPE_NONE for no hash
+ * @vlan_present: @vlan_proto and @vlan_tci hold a tag the device stripped
+ *	(RX) or is to insert (TX)
+ * @vlan_proto: htons(%ETH_P_8021Q) or htons(%ETH_P_8021AD)
+ * @vlan_tci: the tag's priority, DEI and VLAN ID
+ * @csum_start: with %CHECKSUM_PARTIAL, where summing starts, in bytes from
+ *	the packet's first data byte (nbpool_packet_data())
+ * @csum_offset: where the 16-bit sum goes, in bytes from @csum_start
+ * @gso_size: payload bytes per segment, nonzero only for a segmentation
+ *	offload: the MSS the device cuts a TSO/USO packet to (TX), or the
+ *	size of the segments the device coalesced (LRO, RX)
+ * @gso_segs: number of segments
+ * @gso_type: %SKB_GSO_TCPV4, %SKB_GSO_TCPV6, %SKB_GSO_UDP_L4, ... bits
+ * @hash: the device's receive hash
+ * @csum: with %CHECKSUM_COMPLETE, the ones' complement sum of the frame
+ *	after its link-layer header
+ *
+ * A packet from nbpool_alloc() or nbpool_packet_repost() has all of it
+ * zero: nothing offloaded. Drivers set it with the setters below, which
+ * refuse bad values, and read it with nbpool_packet_offload().
+ */
+struct nbpool_offload {
+	u8 ip_summed;
+	u8 csum_level;
+	u8 hash_type;
+	u8 vlan_present;
+	__be16 vlan_proto;
+	u16 vlan_tci;
+	u16 csum_start;
+	u16 csum_offset;
+	u16 gso_size;
+	u16 gso_segs;
+	u32 gso_type;
+	u32 hash;
+	__wsum csum;
+};
+
+/**
  * struct nbpool_packet - a packet descriptor holding one pool buffer
  * @pool: the pool the descriptor belongs to
  * @buf: CPU address of the start of the buffer
@@ -114,6 +162,7 @@ enum nbpool_direction {
  * @timestamp: time stamp in nanoseconds the driver records
  * @free_node: nbpool's link while a freed packet waits to be taken back;
  *	shares @timestamp's bytes, which mean nothing once the packet is freed
+ * @offload: checksum, hash, VLAN and segmentation metadata
  *
  * Drivers read and change packets only through the accessors below; the
  * fields are visible so that the accessors can be inline.
@@ -141,6 +190,7 @@ struct nbpool_packet {
 		u64 timestamp;
 		struct llist_node free_node;
 	};
+	struct nbpool_offload offload;
 };
 
 /* Pool lifecycle (nbpool_main.c) */
@@ -453,6 +503,166 @@ static inline void nbpool_packet_set_status(struct nbpool_packet *pkt, int statu
 static inline int nbpool_packet_status(const struct nbpool_packet *pkt)
 {
 	return pkt->status;
+}
+
+/* Offload metadata (nbpool_offload.c); the setters below report through it. */
+int nbpool_packet_bad_offload(struct nbpool_packet *pkt, const char *caller,
+			      const char *what, unsigned int value);
+
+/**
+ * nbpool_packet_offload() - the packet's offload metadata
+ * @pkt: the packet
+ *
+ * On TX, what nbpool_packet_from_skb() took from the stack's skb: the
+ * checksum the device must insert (%CHECKSUM_PARTIAL), the segmentation it
+ * must do (@gso_size nonzero) and the VLAN tag it must insert. DriverKit's
+ * getTxChecksumInfo(), getTSOInfo() and getVlanTag().
+ *
+ * Context: any.
+ * Return: the metadata; valid while the caller owns the packet.
+ */
+static inline const struct nbpool_offload *
+nbpool_packet_offload(const struct nbpool_packet *pkt)
+{
+	return &pkt->offload;
+}
+
+/**
+ * nbpool_packet_set_csum_unnecessary() - the device verified the checksums
+ * @pkt: a received packet
+ * @level: how many checksums beyond the outermost the device verified
+ *	(0 .. %SKB_MAX_CSUM_LEVEL)
+ *
+ * nbpool_packet_to_skb() gives the skb %CHECKSUM_UNNECESSARY at @level.
+ *
+ * Context: any; the caller owns the packet.
+ * Return: 0, or -EINVAL with a message and a count in bad_calls (nothing
+ * changed) when @level is out of range.
+ */
+static inline int nbpool_packet_set_csum_unnecessary(struct nbpool_packet *pkt,
+						     unsigned int level)
+{
+	if (unlikely(level > SKB_MAX_CSUM_LEVEL))
+		return nbpool_packet_bad_offload(pkt, __func__, "checksum level", level);
+	pkt->offload.ip_summed = CHECKSUM_UNNECESSARY;
+	pkt->offload.csum_level = level;
+	return 0;
+}
+
+/**
+ * nbpool_packet_set_csum_complete() - the device summed the frame
+ * @pkt: a received packet
+ * @csum: the ones' complement sum of the frame after the link-layer header
+ *
+ * nbpool_packet_to_skb() gives the skb %CHECKSUM_COMPLETE with @csum.
+ *
+ * Context: any; the caller owns the packet.
+ */
+static inline void nbpool_packet_set_csum_complete(struct nbpool_packet *pkt, __wsum csum)
+{
+	pkt->offload.ip_summed = CHECKSUM_COMPLETE;
+	pkt->offload.csum = csum;
+}
+
+/**
+ * nbpool_packet_set_csum_partial() - a checksum still to be computed
+ * @pkt: the packet
+ * @start: where summing starts, in bytes from nbpool_packet_data()
+ * @offset: where the 16-bit sum goes, in bytes from @start
+ *
+ * On TX, for a driver that builds a packet itself and wants the device to
+ * insert the checksum; on RX, a frame whose checksum its sender left to
+ * the receiver (virtio's NEEDS_CSUM): the skb gets %CHECKSUM_PARTIAL.
+ *
+ * Context: any; the caller owns the packet.
+ * Return: 0, or -EINVAL with a message and a count in bad_calls (nothing
+ * changed) when the sum would not lie within nbpool_packet_capacity().
+ */
+static inline int nbpool_packet_set_csum_partial(struct nbpool_packet *pkt,
+						 unsigned int start, unsigned int offset)
+{
+	unsigned int room = nbpool_packet_capacity(pkt);
+
+	if (unlikely(room < sizeof(__sum16) || start > room - sizeof(__sum16)))
+		return nbpool_packet_bad_offload(pkt, __func__, "checksum start", start);
+	if (unlikely(offset > room - sizeof(__sum16) - start))
+		return nbpool_packet_bad_offload(pkt, __func__, "checksum offset", offset);
+	pkt->offload.ip_summed = CHECKSUM_PARTIAL;
+	pkt->offload.csum_start = start;
+	pkt->offload.csum_offset = offset;
+	return 0;
+}
+
+/**
+ * nbpool_packet_set_rx_hash() - record the device's receive hash
+ * @pkt: a received packet
+ * @hash: the hash value
+ * @type: what it covers: %PKT_HASH_TYPE_L2, %PKT_HASH_TYPE_L3 or
+ *	%PKT_HASH_TYPE_L4
+ *
+ * Context: any; the caller owns the packet.
+ * Return: 0, or -EINVAL with a message and a count in bad_calls (nothing
+ * changed) for a @type that is not one of those.
+ */
+static inline int nbpool_packet_set_rx_hash(struct nbpool_packet *pkt, u32 hash,
+					    enum pkt_hash_types type)
+{
+	if (unlikely(type == PKT_HASH_TYPE_NONE || (unsigned int)type > PKT_HASH_TYPE_L4))
+		return nbpool_packet_bad_offload(pkt, __func__, "hash type", type);
+	pkt->offload.hash_type = type;
+	pkt->offload.hash = hash;
+	return 0;
+}
+
+/**
+ * nbpool_packet_set_vlan_tag() - record a VLAN tag (DriverKit's setVlanTag())
+ * @pkt: the packet
+ * @proto: htons(%ETH_P_8021Q) or htons(%ETH_P_8021AD)
+ * @tci: the tag's priority, DEI and VLAN ID
+ *
+ * On RX, a tag the device stripped: the skb carries it out of band.
+ *
+ * Context: any; the caller owns the packet.
+ * Return: 0, or -EINVAL with a message and a count in bad_calls (nothing
+ * changed) when @proto is not a VLAN protocol.
+ */
+static inline int nbpool_packet_set_vlan_tag(struct nbpool_packet *pkt, __be16 proto, u16 tci)
+{
+	if (unlikely(proto != htons(ETH_P_8021Q) && proto != htons(ETH_P_8021AD)))
+		return nbpool_packet_bad_offload(pkt, __func__, "VLAN protocol", ntohs(proto));
+	pkt->offload.vlan_present = 1;
+	pkt->offload.vlan_proto = proto;
+	pkt->offload.vlan_tci = tci;
+	return 0;
+}
+
+/**
+ * nbpool_packet_set_gso() - record a segmentation offload
+ * @pkt: the packet
+ * @size: payload bytes per segment (1 .. %GSO_BY_FRAGS - 1)
+ * @type: %SKB_GSO_* bits, at least one
+ * @segs: number of segments (at most 65535)
+ *
+ * On RX, the segments the device coalesced (LRO, DriverKit's setLROInfo());
+ * the skb gets them as GRO would have left them.
+ *
+ * Context: any; the caller owns the packet.
+ * Return: 0, or -EINVAL with a message and a count in bad_calls (nothing
+ * changed) for a @size, @type or @segs out of range.
+ */
+static inline int nbpool_packet_set_gso(struct nbpool_packet *pkt, unsigned int size,
+					u32 type, unsigned int segs)
+{
+	if (unlikely(!size || size >= GSO_BY_FRAGS))
+		return nbpool_packet_bad_offload(pkt, __func__, "GSO size", size);
+	if (unlikely(!type))
+		return nbpool_packet_bad_offload(pkt, __func__, "GSO type", type);
+	if (unlikely(segs > U16_MAX))
+		return nbpool_packet_bad_offload(pkt, __func__, "GSO segment count", segs);
+	pkt->offload.gso_size = size;
+	pkt->offload.gso_type = type;
+	pkt->offload.gso_segs = segs;
+	return 0;
 }
 
 #endif /* _NBPOOL_H */

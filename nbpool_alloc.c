@@ -41,6 +41,7 @@ static __always_inline void nbpool_packet_init(struct nbpool *pool, struct nbpoo
 	pkt->flags = NBPOOL_PKT_HELD;
 	pkt->status = 0;
 	pkt->timestamp = 0;
+	memset(&pkt->offload, 0, sizeof(pkt->offload));
 }
 
 /* Give a descriptor and its buffer back (the reverse of nbpool_take()). */

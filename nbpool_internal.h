@@ -269,6 +269,10 @@ void nbpool_take_back_work(struct work_struct *work);
 int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller);
 unsigned int nbpool_buffers_free(struct nbpool *pool);
 
+/* nbpool_offload.c */
+void nbpool_offload_to_skb(struct nbpool_packet *pkt, struct sk_buff *skb);
+void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb);
+
 /* nbpool_debugfs.c */
 void nbpool_debugfs_init(void);
 void nbpool_debugfs_exit(void);

@@ -149,7 +149,7 @@ EXPORT_SYMBOL(nbpool_packet_sync_for_device);
  *	not turn into an skb, or one the driver drops
  *
  * Resets the packet as nbpool_alloc() hands it out (the pool's headroom,
- * length 0) and, in pools that receive, syncs the whole data area for the
+ * length 0, no offload metadata) and, in pools that receive, syncs the whole data area for the
  * device, so that what the device writes next is what the CPU reads after
  * the next completion. Post it at nbpool_packet_dma_addr() for
  * nbpool_packet_capacity() bytes.
@@ -165,6 +165,7 @@ int nbpool_packet_repost(struct nbpool_packet *pkt)
 		return -EINVAL;
 	pool = pkt->pool;
 	pkt->range = pool->fresh_range;
+	memset(&pkt->offload, 0, sizeof(pkt->offload));
 	pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
 	if (pool->sync_alloc)
 		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
@@ -184,6 +185,7 @@ static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
 	if (!skb)
 		return NULL;
 	skb_put_data(skb, nbpool_packet_data(pkt), pkt->len);
+	nbpool_offload_to_skb(pkt, skb);
 	this_cpu_inc(pool->pcpu->rx_copies);
 	trace_nbpool_rx_copy(pool->name, READ_ONCE(pool->nr_free_bufs), pool->rx_copy_watermark);
 	nbpool_free(pkt);
@@ -210,7 +212,9 @@ static void nbpool_lend(struct nbpool *pool, struct nbpool_packet *pkt)
  * rx_copy_watermark are free, the data is copied into a new skb and the
  * buffer goes back at once, so the RX ring cannot starve while the stack
  * holds buffers. Either way the descriptor is released: @pkt must not be
- * used again. Syncs for the CPU whatever the driver did not sync yet.
+ * used again. Syncs for the CPU whatever the driver did not sync yet. The
+ * packet's offload metadata (checksum state, hash, VLAN tag, coalesced
+ * segments: see &struct nbpool_offload) goes into the skb.
  *
  * Context: any context but NMI; in the pool's NAPI poll it uses the
  * per-CPU NAPI skb cache.
@@ -250,6 +254,7 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 		if (likely(skb)) {
 			skb_reserve(skb, pkt->offset);
 			__skb_put(skb, pkt->len);
+			nbpool_offload_to_skb(pkt, skb);
 			nbpool_lend(pool, pkt);
 		}
 	}
@@ -269,7 +274,9 @@ EXPORT_SYMBOL(nbpool_packet_to_skb);
  *
  * The packet starts at the pool's headroom, holds skb->len bytes and is
  * synced for the device, ready to post at nbpool_packet_dma_addr(). The
- * driver never maps skb memory for DMA.
+ * driver never maps skb memory for DMA. The skb's checksum request,
+ * segmentation and VLAN tag are in nbpool_packet_offload() for the driver
+ * to put in the device's descriptor.
  *
  * Context: any context but NMI (ndo_start_xmit, also under netpoll with
  * interrupts off).
@@ -307,6 +314,7 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 	skb_copy_bits(skb, 0, nbpool_packet_data(pkt), skb->len);
 	pkt->len = skb->len;
 	pkt->direction = NBPOOL_DIR_TX;
+	nbpool_offload_from_skb(pkt, skb);
 	nbpool_packet_sync_for_device(pkt);
 	this_cpu_inc(pool->pcpu->tx_copies);
 	return pkt;
