@@ -198,15 +198,14 @@ stock_start() {
 
 # Two lanes: the debug boots one after the other on multi-threaded TCG,
 # and beside them the stock boots one after the other on one core each.
-# make check-full runs the KUnit boots alone: a neighbour slows their 10M
-# operations enough that one case outlasts the hung-task limit (120 s)
-# while insmod waits for it.
-say "stock ${stock[0]% *} $( ((full)) && echo after || echo beside) the debug KUnit boot, then stock ${stock[1]% *} beside the swiotlb boot (each about 4 minutes)"
-[[ $full == 1 ]] || stock_start ${stock[0]}
+# Lane B starts its next boot when lane A reaches a collection point, so
+# each lane stays busy. (The long KUnit runs go in rounds, each its own
+# case, so that a neighbour cannot stretch one past the hung-task limit.)
+say "stock ${stock[0]% *} beside the debug KUnit boot, then stock ${stock[1]% *} beside the swiotlb boot (each about 4 minutes$( ((full)) && echo '; 15 at full length'))"
+stock_start ${stock[0]}
 
 say "KUnit on the debug kernel, 4 vCPUs, strict IOMMU: main suites and long runs under panic_on_warn, then the hostile suite (about 3 minutes)"
 kunit_boot kunit debug "$TEST_KERNEL"
-[[ $full == 1 ]] && stock_start ${stock[0]}
 
 # Every DMA bounced (swiotlb=force, no IOMMU), the case of confidential
 # VMs and 32-bit devices: syncs matter only here. make check runs the
@@ -220,20 +219,22 @@ step_start swiotlb 3000 qemu/boot.sh "${debug[@]}" -i swiotlb -x "$debug_mods" \
 step_collect "stock-${stock[0]%% *}"
 stock_start ${stock[1]}
 step_collect swiotlb
-step_collect "stock-${stock[1]%% *}"
 
-# make check-full: the KUnit suites on the newest series' debug kernel,
-# then the driver on the 6.12 debug kernel behind a strict IOMMU, and
-# beside it the newest stock kernel under the same tests as the others.
+# make check-full: the KUnit suites on the newest series' debug kernel
+# (beside the second stock boot), then the driver on the 6.12 debug kernel
+# behind a strict IOMMU beside the newest stock kernel.
 if [[ $full == 1 && ${#newest[@]} -gt 0 ]]; then
 	series=${newest[-1]% *} kver=${newest[-1]#* }
 	new_build=$(test_kernel_build "$new_debug")
-	say "the KUnit suites on the $new_debug debug kernel, then stock $series beside the driver on the debug kernel behind a strict IOMMU (about 12 minutes)"
+	say "the KUnit suites on the $new_debug debug kernel, then stock $series beside the driver on the debug kernel behind a strict IOMMU (about 25 minutes)"
 	kunit_boot "kunit-$new_debug" "debug-$new_debug" "$new_build/arch/x86/boot/bzImage"
+	step_collect "stock-${stock[1]%% *}"
 	stock_start "$series" "$kver"
 	step netdev-debug 3000 qemu/boot.sh "${debug[@]}" -x "$debug_mods" -t 2900 "${debug_traffic[@]}" \
 		netdev-debug "$TEST_KERNEL" "traffic netconsole events unload leaks"
 	step_collect "stock-$series"
+else
+	step_collect "stock-${stock[1]%% *}"
 fi
 
 finish
