@@ -2,7 +2,11 @@
 # monitor-agent.py LOG SOCKET LIMIT: drives QEMU's monitor for a test guest.
 # The guest prints "NBPOOL-MONITOR: <command>" on its console (LOG); each such
 # line is sent once to the human monitor at the unix SOCKET, e.g.
-# "device_del nic1" (hot-unplug) or "set_link n0 off". If the guest is still
+# "device_del nic1" (hot-unplug) or "set_link n0 off". A "device_add ...,id=X"
+# waits until QEMU has finished deleting the old X: the guest sees its device
+# leave before it powers the slot off, and QEMU deletes the device only then,
+# so an add sent at once can meet "Duplicate ID" and be lost. The monitor's
+# replies go to stderr (the boot's monitor.log). If the guest is still
 # running after LIMIT seconds, or 30 s after its console reported a hang
 # (a soft lockup, a hung task, an RCU stall: a wedged guest may not get as
 # far as its panic), the agent injects an NMI (the guest's unknown_nmi_panic
@@ -33,6 +37,44 @@ def send(cmd):
     except OSError:
         sys.exit(0)	# QEMU is gone
     print("monitor-agent: " + cmd, file=sys.stderr, flush=True)
+
+
+def drain():
+    """Log what the monitor said since the last call; exit once QEMU has."""
+    try:
+        data = mon.recv(65536)
+    except BlockingIOError:
+        return ""
+    except OSError:
+        sys.exit(0)
+    if data == b"":
+        sys.exit(0)	# QEMU is gone
+    text = data.decode("utf-8", "replace")
+    # The monitor echoes each command key by key with terminal escapes: log the rest.
+    shown = "".join(ln for ln in text.replace("\r", "").splitlines(True) if "\x1b" not in ln)
+    print(shown, end="", file=sys.stderr, flush=True)
+    return text
+
+
+def ask(cmd):
+    """Send CMD and return the monitor's reply, up to its next prompt (5 s at most)."""
+    send(cmd)
+    reply, end = "", time.monotonic() + 5
+    while not reply.endswith("(qemu) ") and time.monotonic() < end:
+        got = drain()
+        reply += got
+        if not got:
+            time.sleep(0.05)
+    return reply
+
+
+def wait_deleted(dev_id):
+    """Until QEMU has no device DEV_ID any more (30 s at most)."""
+    for _ in range(300):
+        if not re.search(r"^%s \(" % re.escape(dev_id), ask("qom-list /machine/peripheral"), re.M):
+            return
+        time.sleep(0.1)
+    print(f"monitor-agent: {dev_id} still there after 30 s", file=sys.stderr, flush=True)
 
 
 HANG = re.compile(r"soft lockup|blocked for more than|detected stall|nbpool-hung:")
@@ -66,13 +108,10 @@ while True:
             limit = now + 30
         at = text.find("NBPOOL-MONITOR: ")
         if at >= 0:
-            send(text[at + len("NBPOOL-MONITOR: "):].strip())
-    try:
-        # Drain the monitor's replies; a closed socket means QEMU exited.
-        if mon.recv(65536) == b"":
-            sys.exit(0)
-    except BlockingIOError:
-        pass
-    except OSError:
-        sys.exit(0)
+            cmd = text[at + len("NBPOOL-MONITOR: "):].strip()
+            dev_id = re.search(r"^device_add .*\bid=([^,\s]+)", cmd)
+            if dev_id:
+                wait_deleted(dev_id.group(1))
+            send(cmd)
+    drain()
     time.sleep(0.1)
