@@ -33,6 +33,8 @@ struct nbpool;
 #define NBPOOL_MIN_BUFFER_SIZE	64U
 #define NBPOOL_MAX_BUFFER_SIZE	(64U * 1024)
 #define NBPOOL_DEFAULT_BUFFER_SIZE 2048U
+/* A packet's buffers become one skb: its head and a fragment for each other. */
+#define NBPOOL_MAX_BUFFERS_PER_PACKET	((unsigned int)MAX_SKB_FRAGS + 1)
 
 /* No flags are defined yet; any bit set is refused with -EINVAL. */
 #define NBPOOL_F_ALL		0U
@@ -66,6 +68,10 @@ struct nbpool;
  *	nbpool_packet_to_skb() copies the data into a new skb instead of
  *	lending the buffer, so the RX ring never starves. Zero means
  *	@buffer_count / 8.
+ * @max_buffers_per_packet: most buffers one packet may hold (DriverKit's
+ *	maxBuffersPerPacket), up to %NBPOOL_MAX_BUFFERS_PER_PACKET: frames
+ *	larger than a buffer (jumbo frames, GSO) as a chain of buffers. Zero
+ *	means 1.
  */
 struct nbpool_params {
 	struct device *dev;
@@ -80,6 +86,7 @@ struct nbpool_params {
 	int nid;
 	unsigned int flags;
 	unsigned int rx_copy_watermark;
+	unsigned int max_buffers_per_packet;
 };
 
 /**
@@ -142,7 +149,26 @@ struct nbpool_offload {
 };
 
 /**
- * struct nbpool_packet - a packet descriptor holding one pool buffer
+ * struct nbpool_frag - a buffer a packet holds after its first
+ * @buf: CPU address of the start of the buffer
+ * @dma: DMA address of the start of the buffer
+ * @buf_id: index of the buffer within the pool
+ * @offset: offset of its first data byte from @buf
+ * @len: number of data bytes in it
+ *
+ * Read it with nbpool_packet_frag(); change @len with
+ * nbpool_packet_set_frag_len().
+ */
+struct nbpool_frag {
+	void *buf;
+	dma_addr_t dma;
+	u32 buf_id;
+	u32 offset;
+	u32 len;
+};
+
+/**
+ * struct nbpool_packet - a packet descriptor holding one or more pool buffers
  * @pool: the pool the descriptor belongs to
  * @buf: CPU address of the start of the buffer
  * @buf_dma: DMA address of the start of the buffer
@@ -163,6 +189,12 @@ struct nbpool_offload {
  * @free_node: nbpool's link while a freed packet waits to be taken back;
  *	shares @timestamp's bytes, which mean nothing once the packet is freed
  * @offload: checksum, hash, VLAN and segmentation metadata
+ * @nr_frags: buffers the packet holds after its first (see @frags)
+ * @frags: room for the pool's max_buffers_per_packet - 1 more buffers;
+ *	the first @nr_frags are in use
+ *
+ * The first buffer is the packet's own (@buf, @offset, @len); a packet
+ * chains more as &struct nbpool_frag, each with its own offset and length.
  *
  * Drivers read and change packets only through the accessors below; the
  * fields are visible so that the accessors can be inline.
@@ -191,6 +223,8 @@ struct nbpool_packet {
 		struct llist_node free_node;
 	};
 	struct nbpool_offload offload;
+	u8 nr_frags;
+	struct nbpool_frag *frags;
 };
 
 /* Pool lifecycle (nbpool_main.c) */
@@ -219,6 +253,9 @@ int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset);
 void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt);
 void nbpool_packet_sync_for_device(struct nbpool_packet *pkt);
 int nbpool_packet_repost(struct nbpool_packet *pkt);
+int nbpool_packet_append(struct nbpool_packet *pkt, struct nbpool_packet *next);
+int nbpool_packet_add_buffer(struct nbpool_packet *pkt, gfp_t gfp);
+int nbpool_packet_set_frag_len(struct nbpool_packet *pkt, unsigned int i, unsigned int len);
 struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt);
 struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 					     struct sk_buff *skb, gfp_t gfp);
@@ -320,8 +357,11 @@ static inline dma_addr_t nbpool_packet_dma_addr(const struct nbpool_packet *pkt)
 }
 
 /**
- * nbpool_packet_len() - number of data bytes in a packet
+ * nbpool_packet_len() - number of data bytes in a packet's first buffer
  * @pkt: the packet
+ *
+ * The whole frame, for a packet of one buffer; see
+ * nbpool_packet_total_len() for a chain.
  *
  * Context: any.
  * Return: the data length; 0 for a new packet.
@@ -370,6 +410,74 @@ static inline unsigned int nbpool_packet_headroom(const struct nbpool_packet *pk
 static inline unsigned int nbpool_packet_capacity(const struct nbpool_packet *pkt)
 {
 	return pkt->data_end - pkt->offset;
+}
+
+/**
+ * nbpool_packet_buffers() - number of buffers a packet holds
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: 1 plus the buffers chained with nbpool_packet_append() or
+ * nbpool_packet_add_buffer() (or by nbpool_packet_from_skb()).
+ */
+static inline unsigned int nbpool_packet_buffers(const struct nbpool_packet *pkt)
+{
+	return 1 + pkt->nr_frags;
+}
+
+/**
+ * nbpool_packet_frag() - one of the buffers a packet holds after its first
+ * @pkt: the packet
+ * @i: 0 .. nbpool_packet_buffers() - 2
+ *
+ * Context: any.
+ * Return: the buffer: nbpool_frag_data() and nbpool_frag_dma_addr() give its
+ * data's addresses, ->len its length.
+ */
+static inline const struct nbpool_frag *nbpool_packet_frag(const struct nbpool_packet *pkt,
+							   unsigned int i)
+{
+	return &pkt->frags[i];
+}
+
+/**
+ * nbpool_frag_data() - CPU address of a chained buffer's first data byte
+ * @frag: from nbpool_packet_frag()
+ *
+ * Context: any.
+ * Return: buffer start plus the buffer's data offset.
+ */
+static inline void *nbpool_frag_data(const struct nbpool_frag *frag)
+{
+	return frag->buf + frag->offset;
+}
+
+/**
+ * nbpool_frag_dma_addr() - DMA address of a chained buffer's first data byte
+ * @frag: from nbpool_packet_frag()
+ *
+ * Context: any.
+ * Return: the DMA address of buffer start plus the buffer's data offset.
+ */
+static inline dma_addr_t nbpool_frag_dma_addr(const struct nbpool_frag *frag)
+{
+	return frag->dma + frag->offset;
+}
+
+/**
+ * nbpool_packet_total_len() - data bytes in all of a packet's buffers
+ * @pkt: the packet
+ *
+ * Context: any.
+ * Return: the length of the frame the packet holds.
+ */
+static inline unsigned int nbpool_packet_total_len(const struct nbpool_packet *pkt)
+{
+	unsigned int i, len = pkt->len;
+
+	for (i = 0; i < pkt->nr_frags; i++)
+		len += pkt->frags[i].len;
+	return len;
 }
 
 /**

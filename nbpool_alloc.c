@@ -44,23 +44,47 @@ static __always_inline void nbpool_packet_init(struct nbpool *pool, struct nbpoo
 	memset(&pkt->offload, 0, sizeof(pkt->offload));
 }
 
-/* Give a descriptor and its buffer back (the reverse of nbpool_take()). */
+/**
+ * nbpool_put_frags() - give back the buffers a packet chains after its first
+ * @pool: the pool
+ * @pkt: the packet, held or on its way home
+ *
+ * Context: pool->lock held.
+ */
+void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	unsigned int i;
+
+	lockdep_assert_held(&pool->lock);
+	for (i = 0; i < pkt->nr_frags; i++)
+		nbpool_push_buffer(pool, pkt->frags[i].buf_id);
+	pool->buffers_held -= pkt->nr_frags;
+	pkt->nr_frags = 0;
+}
+
+/* Give a descriptor and its buffers back (the reverse of nbpool_take()). */
 static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
 {
 	lockdep_assert_held(&pool->lock);
+	nbpool_put_frags(pool, pkt);
 	pool->buffers_held--;
 	nbpool_push_buffer(pool, pkt->buf_id);
 	nbpool_push_pkt(pool, pkt);
 }
 
 /*
- * A packet is home, under the lock: freed, or lent to an skb, whose buffer
- * stays with the stack until it lets go (nbpool_lend_record()).
+ * A packet is home, under the lock: freed, or lent to an skb, whose buffers
+ * stay with the stack until it lets go (nbpool_lend_record()).
  */
 static void nbpool_home(struct nbpool *pool, struct nbpool_packet *pkt, bool lent)
 {
+	unsigned int i;
+
 	if (lent) {
-		nbpool_lend_record(pool, pkt);
+		nbpool_lend_record(pool, pkt->buf_id);
+		for (i = 0; i < pkt->nr_frags; i++)
+			nbpool_lend_record(pool, pkt->frags[i].buf_id);
+		pkt->nr_frags = 0;
 		nbpool_push_pkt(pool, pkt);
 	} else {
 		nbpool_put(pool, pkt);
@@ -109,6 +133,38 @@ void nbpool_reclaim(struct nbpool *pool, unsigned int pages)
 		nbpool_pages_scan(pool, pages);
 }
 
+/**
+ * nbpool_buffer_addr() - where buffer @buf_id is, for the CPU and the device
+ * @pool: the pool
+ * @buf_id: the buffer
+ * @buf: its CPU address
+ * @dma: its DMA address
+ *
+ * Context: any.
+ */
+void nbpool_buffer_addr(const struct nbpool *pool, u32 buf_id, void **buf, dma_addr_t *dma)
+{
+	const struct nbpool_page *page = nbpool_page_of(pool, buf_id);
+	unsigned int at = nbpool_slot_of(pool, buf_id) * pool->buffer_size;
+
+	*buf = page_address(page->page) + at;
+	*dma = page->dma + at;
+}
+
+static void nbpool_count_fail(struct nbpool *pool, unsigned int wanted)
+{
+	pool->cnt.alloc_fail++;
+	trace_nbpool_exhausted(pool->name, wanted, pool->nr_free_bufs, pool->nr_free_pkts);
+}
+
+/* Take back what the stack and other CPUs returned before running low, not after. */
+static void nbpool_reclaim_if_low(struct nbpool *pool)
+{
+	if (unlikely(pool->nr_free_bufs < pool->rx_copy_watermark || !pool->nr_free_bufs ||
+		     !pool->nr_free_pkts))
+		nbpool_reclaim(pool, pool->nr_free_bufs ? NBPOOL_SCAN_PAGES : NBPOOL_SCAN_ALL);
+}
+
 /* Take a free descriptor with a free buffer attached; NULL if either ran out. */
 static struct nbpool_packet *nbpool_take(struct nbpool *pool)
 {
@@ -116,23 +172,40 @@ static struct nbpool_packet *nbpool_take(struct nbpool *pool)
 	u32 buf_id;
 
 	lockdep_assert_held(&pool->lock);
-
-	/* Take back what the stack and other CPUs returned before running low, not after. */
-	if (unlikely(pool->nr_free_bufs < pool->rx_copy_watermark || !pool->nr_free_bufs ||
-		     !pool->nr_free_pkts))
-		nbpool_reclaim(pool, pool->nr_free_bufs ? NBPOOL_SCAN_PAGES : NBPOOL_SCAN_ALL);
+	nbpool_reclaim_if_low(pool);
 	if (unlikely(!pool->nr_free_bufs || !pool->nr_free_pkts || pool->dying))
 		return NULL;
 
 	buf_id = pool->free_bufs[--pool->nr_free_bufs];
 	pool->buffers_held++;
 	pkt = nbpool_pop_pkt(pool);
-	pkt->buf = page_address(nbpool_page_of(pool, buf_id)->page) +
-		   nbpool_slot_of(pool, buf_id) * pool->buffer_size;
-	pkt->buf_dma = nbpool_page_of(pool, buf_id)->dma +
-		       nbpool_slot_of(pool, buf_id) * pool->buffer_size;
+	nbpool_buffer_addr(pool, buf_id, &pkt->buf, &pkt->buf_dma);
 	pkt->buf_id = buf_id;
 	return pkt;
+}
+
+/**
+ * nbpool_take_buffer() - take a free buffer without a descriptor
+ * @pool: the pool
+ * @buf_id: the buffer taken
+ *
+ * For a packet's chain (nbpool_packet_add_buffer()): counted as held.
+ *
+ * Context: pool->lock held.
+ * Return: 0, or -ENOBUFS when no buffer is free (counted as an exhaustion
+ * event).
+ */
+int nbpool_take_buffer(struct nbpool *pool, u32 *buf_id)
+{
+	lockdep_assert_held(&pool->lock);
+	nbpool_reclaim_if_low(pool);
+	if (unlikely(!pool->nr_free_bufs || pool->dying)) {
+		nbpool_count_fail(pool, 1);
+		return -ENOBUFS;
+	}
+	*buf_id = pool->free_bufs[--pool->nr_free_bufs];
+	pool->buffers_held++;
+	return 0;
 }
 
 /*
@@ -144,12 +217,6 @@ static noinline struct nbpool_packet *nbpool_sync_new(struct nbpool *pool,
 {
 	dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
 	return pkt;
-}
-
-static void nbpool_count_fail(struct nbpool *pool, unsigned int wanted)
-{
-	pool->cnt.alloc_fail++;
-	trace_nbpool_exhausted(pool->name, wanted, pool->nr_free_bufs, pool->nr_free_pkts);
 }
 
 /* Is the caller the live pool's owning NAPI poll, which may use pool->cache? */
@@ -515,6 +582,28 @@ int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller)
 	return 0;
 }
 
+/**
+ * nbpool_release_descriptor() - a held packet's descriptor goes home alone
+ * @pkt: a held packet of one buffer whose buffer the caller has moved
+ *	elsewhere (nbpool_packet_append())
+ * @caller: function name for the message on a double free
+ *
+ * Context: any but NMI; takes the pool's lock.
+ * Return: 0, or -EINVAL for a packet the caller does not hold.
+ */
+int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller)
+{
+	struct nbpool *pool = pkt->pool;
+	unsigned long flags;
+
+	if (unlikely(!nbpool_unhold(pkt, 0)))
+		return nbpool_bad_free(pool, pkt, caller);
+	nbpool_lock(pool, flags);
+	nbpool_push_pkt(pool, pkt);
+	nbpool_unlock(pool, flags);
+	return 0;
+}
+
 /*
  * Free into the owner's cache; the caller is the owning NAPI poll. The
  * slow half of the owner's free: a full cache, or a double free to refuse.
@@ -522,9 +611,16 @@ int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller)
 static noinline int nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
 {
 	struct nbpool_cache *c = &pool->cache;
+	unsigned long flags;
 
 	if (!nbpool_unhold(pkt, 0))
 		return nbpool_bad_free(pool, pkt, "nbpool_free");
+	/* The cache holds packets of one buffer: a chain's others go home. */
+	if (pkt->nr_frags) {
+		nbpool_lock(pool, flags);
+		nbpool_put_frags(pool, pkt);
+		nbpool_unlock(pool, flags);
+	}
 	if (unlikely(c->count == c->max))
 		nbpool_cache_flush(pool, c->max / 2);
 	c->pkts[c->count++] = pkt;
@@ -568,7 +664,7 @@ int nbpool_free(struct nbpool_packet *pkt)
 		return nbpool_give_back(pkt, 0, "nbpool_free");
 	c = &pool->cache;
 	n = c->count;
-	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD) || n == c->max))
+	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD) || n == c->max || pkt->nr_frags))
 		return nbpool_cache_put(pool, pkt);
 	pkt->flags = 0;
 	c->pkts[n] = pkt;
@@ -594,7 +690,8 @@ static unsigned int nbpool_cache_put_run(struct nbpool *pool, struct nbpool_pack
 	for (i = 0; i < room; i++) {
 		struct nbpool_packet *pkt = pkts[i];
 
-		if (unlikely(!nbpool_packet_in(pool, pkt) || !(pkt->flags & NBPOOL_PKT_HELD)))
+		if (unlikely(!nbpool_packet_in(pool, pkt) || !(pkt->flags & NBPOOL_PKT_HELD) ||
+			     pkt->nr_frags))
 			break;
 		pkt->flags = 0;
 		c->pkts[c->count + i] = pkt;

@@ -115,6 +115,8 @@ struct nbpool {
 	unsigned int bufs_per_page;
 	unsigned int nr_pages;
 	unsigned int rx_copy_watermark;
+	unsigned int max_frags;		/* buffers a packet may chain after its first */
+	struct nbpool_frag *frags;	/* max_frags for each packet, in packet order */
 	enum dma_data_direction dma_dir;	/* what the driver asked for */
 	bool dma_sync;			/* syncs are not no-ops on this device */
 	bool sync_alloc;		/* so new packets are synced for the device */
@@ -146,7 +148,7 @@ struct nbpool {
 	struct nbpool_packet **free_pkts;	/* see nbpool_pop_pkt() */
 	unsigned int nr_free_pkts;
 	unsigned int pkts_head;
-	unsigned int buffers_held;	/* in packets: the driver's, the cache's, coming back */
+	unsigned int buffers_held;	/* in packets (chains too): the driver's, the cache's, coming back */
 	unsigned int buffers_lent;	/* recorded in pages' lent masks */
 	unsigned long *lent_pages;	/* pages with lent buffers */
 	unsigned int scan_from;		/* where the next bounded scan starts */
@@ -255,7 +257,7 @@ void nbpool_kick_reaper(void);
 int nbpool_pages_create(struct nbpool *pool);
 void nbpool_pages_unmap(struct nbpool *pool);
 void nbpool_pages_free(struct nbpool *pool);
-void nbpool_lend_record(struct nbpool *pool, struct nbpool_packet *pkt);
+void nbpool_lend_record(struct nbpool *pool, u32 buf_id);
 unsigned int nbpool_pages_scan(struct nbpool *pool, unsigned int max);
 void nbpool_push_buffer(struct nbpool *pool, u32 buf_id);
 
@@ -267,6 +269,10 @@ void nbpool_cache_flush(struct nbpool *pool, unsigned int keep);
 void nbpool_cache_take_back(struct nbpool *pool);
 void nbpool_take_back_work(struct work_struct *work);
 int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller);
+void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt);
+int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller);
+int nbpool_take_buffer(struct nbpool *pool, u32 *buf_id);
+void nbpool_buffer_addr(const struct nbpool *pool, u32 buf_id, void **buf, dma_addr_t *dma);
 unsigned int nbpool_buffers_free(struct nbpool *pool);
 
 /* nbpool_offload.c */

@@ -143,6 +143,11 @@ static int nbpool_check_params(const struct nbpool_params *pp, const char *name)
 				 pp->flags & ~NBPOOL_F_ALL);
 		return -EINVAL;
 	}
+	if (pp->max_buffers_per_packet > NBPOOL_MAX_BUFFERS_PER_PACKET) {
+		nbpool_bad_param(name, max_buffers_per_packet, "%u: must be 0..%u",
+				 pp->max_buffers_per_packet, NBPOOL_MAX_BUFFERS_PER_PACKET);
+		return -EINVAL;
+	}
 	if (pp->rx_copy_watermark > pp->buffer_count) {
 		nbpool_bad_param(name, rx_copy_watermark, "%u: above buffer_count %u",
 				 pp->rx_copy_watermark, pp->buffer_count);
@@ -181,6 +186,7 @@ static void nbpool_free_pool(struct nbpool *pool)
 	bitmap_free(pool->lent_pages);
 	kvfree(pool->free_pkts);
 	kvfree(pool->free_bufs);
+	kvfree(pool->frags);
 	kvfree(pool->packets);
 	kvfree(pool->pages);
 	free_percpu(pool->pcpu);
@@ -249,6 +255,7 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->dma_dir = params->dma_dir;
 	pool->nid = nid;
 	pool->rx_copy_watermark = params->rx_copy_watermark ?: params->buffer_count / 8;
+	pool->max_frags = max(params->max_buffers_per_packet, 1U) - 1;
 	/* Small pools: at most a quarter of the packets waiting in the owner's cache. */
 	pool->cache.max = clamp(min(pool->packet_count, pool->buffer_count) / 4, 1U,
 				NBPOOL_CACHE_SIZE);
@@ -272,8 +279,11 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->free_pkts = kvmalloc_node(array_size(pool->packet_count, sizeof(*pool->free_pkts)),
 					GFP_KERNEL, nid);
 	pool->lent_pages = bitmap_zalloc(pool->nr_pages, GFP_KERNEL);
+	if (pool->max_frags)
+		pool->frags = kvzalloc_node(array3_size(pool->packet_count, pool->max_frags,
+							sizeof(*pool->frags)), GFP_KERNEL, nid);
 	if (!pool->pcpu || !pool->pages || !pool->packets || !pool->free_bufs ||
-	    !pool->free_pkts || !pool->lent_pages)
+	    !pool->free_pkts || !pool->lent_pages || (pool->max_frags && !pool->frags))
 		goto fail;
 
 	/*
@@ -300,6 +310,8 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 		pool->packets[i].pool = pool;
 		pool->packets[i].index = i;
 		pool->packets[i].data_end = pool->data_end;
+		if (pool->max_frags)
+			pool->packets[i].frags = pool->frags + i * pool->max_frags;
 	}
 	/* Either way round, a fresh pool hands out packet 0, 1, 2... */
 	for (i = 0; i < pool->packet_count; i++)

@@ -27,6 +27,8 @@
 
 /* nbpool_packet.flags: cpu_synced_start/end say what the CPU may read. */
 #define NBPOOL_PKT_CPU_SYNCED	BIT(2)
+/* Every chained buffer's data was synced for the CPU since the device wrote it. */
+#define NBPOOL_PKT_FRAGS_SYNCED	BIT(3)
 
 /* A driver-owned packet? Unlocked: the driver owns it, nobody else writes it. */
 static bool nbpool_packet_held(const struct nbpool_packet *pkt, const char *caller)
@@ -93,12 +95,25 @@ int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset)
 }
 EXPORT_SYMBOL(nbpool_packet_set_offset);
 
+static void nbpool_frags_sync_for_cpu(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool = pkt->pool;
+	unsigned int i;
+
+	for (i = 0; pool->dma_sync && i < pkt->nr_frags; i++)
+		if (pkt->frags[i].len)
+			dma_sync_single_range_for_cpu(pool->dev, pkt->frags[i].dma,
+						      pkt->frags[i].offset, pkt->frags[i].len,
+						      pool->dma_dir);
+	pkt->flags |= NBPOOL_PKT_FRAGS_SYNCED;
+}
+
 /**
  * nbpool_packet_sync_for_cpu() - make received data visible to the CPU
  * @pkt: a packet held by the caller, its length set to what the device wrote
  *
- * Syncs exactly [offset, offset + len). Call after the device completed the
- * packet and before reading its data.
+ * Syncs exactly [offset, offset + len) of each of its buffers. Call after
+ * the device completed the packet and before reading its data.
  *
  * Context: any context but NMI; the caller owns the packet.
  */
@@ -112,6 +127,8 @@ void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt)
 	pkt->cpu_synced_start = pkt->offset;
 	pkt->cpu_synced_end = pkt->offset + pkt->len;
 	pkt->flags |= NBPOOL_PKT_CPU_SYNCED;
+	if (pkt->nr_frags)
+		nbpool_frags_sync_for_cpu(pkt);
 }
 EXPORT_SYMBOL(nbpool_packet_sync_for_cpu);
 
@@ -127,19 +144,25 @@ static bool nbpool_packet_cpu_synced(const struct nbpool_packet *pkt)
  * nbpool_packet_sync_for_device() - hand data the CPU wrote to the device
  * @pkt: a packet held by the caller
  *
- * Syncs exactly [offset, offset + len). Call after writing the data and
- * before posting the packet to the device.
+ * Syncs exactly [offset, offset + len) of each of its buffers. Call after
+ * writing the data and before posting the packet to the device.
  *
  * Context: any context but NMI; the caller owns the packet.
  */
 void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
 {
 	struct nbpool *pool = pkt->pool;
+	unsigned int i;
 
 	if (pool->dma_sync && pkt->len)
 		dma_sync_single_range_for_device(pool->dev, pkt->buf_dma, pkt->offset,
 						 pkt->len, pool->dma_dir);
-	pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
+	for (i = 0; pool->dma_sync && i < pkt->nr_frags; i++)
+		if (pkt->frags[i].len)
+			dma_sync_single_range_for_device(pool->dev, pkt->frags[i].dma,
+							 pkt->frags[i].offset, pkt->frags[i].len,
+							 pool->dma_dir);
+	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
 }
 EXPORT_SYMBOL(nbpool_packet_sync_for_device);
 
@@ -148,8 +171,9 @@ EXPORT_SYMBOL(nbpool_packet_sync_for_device);
  * @pkt: a packet held by the caller, e.g. one nbpool_packet_to_skb() could
  *	not turn into an skb, or one the driver drops
  *
- * Resets the packet as nbpool_alloc() hands it out (the pool's headroom,
- * length 0, no offload metadata) and, in pools that receive, syncs the whole data area for the
+ * Resets the packet as nbpool_alloc() hands it out (one buffer, the
+ * pool's headroom, length 0, no offload metadata; chained buffers go back
+ * to the pool) and, in pools that receive, syncs the whole data area for the
  * device, so that what the device writes next is what the CPU reads after
  * the next completion. Post it at nbpool_packet_dma_addr() for
  * nbpool_packet_capacity() bytes.
@@ -160,31 +184,201 @@ EXPORT_SYMBOL(nbpool_packet_sync_for_device);
 int nbpool_packet_repost(struct nbpool_packet *pkt)
 {
 	struct nbpool *pool;
+	unsigned long flags;
 
 	if (!nbpool_packet_held(pkt, __func__))
 		return -EINVAL;
 	pool = pkt->pool;
+	if (pkt->nr_frags) {
+		nbpool_lock(pool, flags);
+		nbpool_put_frags(pool, pkt);
+		nbpool_unlock(pool, flags);
+	}
 	pkt->range = pool->fresh_range;
 	memset(&pkt->offload, 0, sizeof(pkt->offload));
-	pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
+	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
 	if (pool->sync_alloc)
 		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
 	return 0;
 }
 EXPORT_SYMBOL(nbpool_packet_repost);
 
+/**
+ * nbpool_packet_append() - chain another packet's buffer to a packet
+ * @pkt: a packet held by the caller: the frame's first buffer and any
+ *	chained so far
+ * @next: a packet of one buffer, held by the caller, of the same pool: the
+ *	frame's next buffer, its offset and length set to what the device
+ *	wrote there
+ *
+ * For a frame the device wrote across several RX buffers (virtio's
+ * MRG_RXBUF, a NIC's multi-descriptor receive): @next's buffer, with its
+ * data offset and length, becomes @pkt's next buffer, and @next's
+ * descriptor goes back to the pool, so @next must not be used again. Its
+ * offload metadata is dropped: the frame's is @pkt's.
+ *
+ * Context: any context but NMI; the caller owns both packets. Takes the
+ * pool's lock.
+ * Return: 0; -E2BIG when @pkt holds the pool's max_buffers_per_packet
+ * already (nothing changed: the caller still owns @next); -EINVAL with a
+ * message and a count in bad_calls (nothing changed) when either is not a
+ * held packet, both are one packet, they belong to two pools, @next chains
+ * buffers itself, or @next's offset and length do not fit its buffer.
+ */
+int nbpool_packet_append(struct nbpool_packet *pkt, struct nbpool_packet *next)
+{
+	struct nbpool_frag *f;
+	struct nbpool *pool;
+	const char *why;
+
+	if (!nbpool_packet_held(pkt, __func__) || !nbpool_packet_held(next, __func__))
+		return -EINVAL;
+	pool = pkt->pool;
+	why = next == pkt ? "it is the same packet" :
+	      next->pool != pool ? "it belongs to another pool" :
+	      next->nr_frags ? "it holds more than one buffer" : NULL;
+	if (unlikely(why)) {
+		nbpool_count_bad(pool);
+		pr_err_ratelimited("%s: pool %s: packet %u: cannot append packet %u: %s\n",
+				   __func__, pool->name, pkt->index, next->index, why);
+		return -EINVAL;
+	}
+	if (unlikely(next->offset > next->data_end || next->len > next->data_end - next->offset))
+		return nbpool_bad_bounds(next, __func__, next->offset, next->len);
+	if (pkt->nr_frags >= pool->max_frags)
+		return -E2BIG;
+
+	f = &pkt->frags[pkt->nr_frags];
+	f->buf = next->buf;
+	f->dma = next->buf_dma;
+	f->buf_id = next->buf_id;
+	f->offset = next->offset;
+	f->len = next->len;
+	/* The buffer stays held, now in @pkt; only the descriptor goes home. */
+	if (nbpool_release_descriptor(next, __func__))
+		return -EINVAL;
+	pkt->nr_frags++;
+	pkt->flags &= ~NBPOOL_PKT_FRAGS_SYNCED;
+	return 0;
+}
+EXPORT_SYMBOL(nbpool_packet_append);
+
+/**
+ * nbpool_packet_add_buffer() - chain a free buffer of the pool to a packet
+ * @pkt: a packet held by the caller
+ * @gfp: as for nbpool_alloc()
+ *
+ * For a driver that fills a frame larger than a buffer itself: the new
+ * buffer is nbpool_packet_frag(@pkt, nbpool_packet_buffers(@pkt) - 2),
+ * its data offset and length 0; set the length with
+ * nbpool_packet_set_frag_len(). In pools that can receive, it is synced
+ * for the device like a new packet.
+ *
+ * Context: as nbpool_alloc(); takes the pool's lock.
+ * Return: 0; -ENOBUFS when no buffer is free (counted as an exhaustion
+ * event); -E2BIG when @pkt holds max_buffers_per_packet already; -EINVAL
+ * if @pkt is not a held packet. Nothing changes on failure.
+ */
+int nbpool_packet_add_buffer(struct nbpool_packet *pkt, gfp_t gfp)
+{
+	struct nbpool_frag *f;
+	struct nbpool *pool;
+	unsigned long flags;
+	u32 buf_id;
+	int err;
+
+	if (!nbpool_packet_held(pkt, __func__))
+		return -EINVAL;
+	pool = pkt->pool;
+	if (pkt->nr_frags >= pool->max_frags)
+		return -E2BIG;
+	nbpool_lock(pool, flags);
+	err = nbpool_take_buffer(pool, &buf_id);
+	nbpool_unlock(pool, flags);
+	if (err && gfpflags_allow_blocking(gfp) && READ_ONCE(pool->cache.count)) {
+		nbpool_cache_take_back(pool);
+		nbpool_lock(pool, flags);
+		err = nbpool_take_buffer(pool, &buf_id);
+		nbpool_unlock(pool, flags);
+	}
+	if (err)
+		return err;
+
+	f = &pkt->frags[pkt->nr_frags];
+	nbpool_buffer_addr(pool, buf_id, &f->buf, &f->dma);
+	f->buf_id = buf_id;
+	f->offset = 0;
+	f->len = 0;
+	if (pool->sync_alloc)
+		dma_sync_single_for_device(pool->dev, f->dma, pool->data_end, pool->dma_dir);
+	pkt->nr_frags++;
+	pkt->flags &= ~NBPOOL_PKT_FRAGS_SYNCED;
+	return 0;
+}
+EXPORT_SYMBOL(nbpool_packet_add_buffer);
+
+/**
+ * nbpool_packet_set_frag_len() - set the data bytes of a chained buffer
+ * @pkt: a packet held by the caller
+ * @i: which chained buffer: 0 .. nbpool_packet_buffers() - 2
+ * @len: new length; the buffer's offset + @len must stay within its data area
+ *
+ * Context: any; the caller owns the packet.
+ * Return: 0, or -EINVAL (with a message and a count in bad_calls, nothing
+ * changed) for an @i the packet does not have, an @len that does not fit,
+ * or a packet the caller does not hold.
+ */
+int nbpool_packet_set_frag_len(struct nbpool_packet *pkt, unsigned int i, unsigned int len)
+{
+	struct nbpool_frag *f;
+
+	if (!nbpool_packet_held(pkt, __func__))
+		return -EINVAL;
+	if (unlikely(i >= pkt->nr_frags)) {
+		nbpool_count_bad(pkt->pool);
+		pr_err_ratelimited("%s: pool %s: packet %u has no chained buffer %u (it has %u)\n",
+				   __func__, pkt->pool->name, pkt->index, i, pkt->nr_frags);
+		return -EINVAL;
+	}
+	f = &pkt->frags[i];
+	if (unlikely(len > pkt->pool->data_end - f->offset))
+		return nbpool_bad_bounds(pkt, __func__, f->offset, len);
+	f->len = len;
+	return 0;
+}
+EXPORT_SYMBOL(nbpool_packet_set_frag_len);
+
+/* Do the chained buffers' offsets and lengths (public fields) fit their buffers? */
+static bool nbpool_frags_fit(struct nbpool_packet *pkt, const char *caller)
+{
+	unsigned int end = pkt->pool->data_end, i;
+
+	for (i = 0; i < pkt->nr_frags; i++) {
+		const struct nbpool_frag *f = &pkt->frags[i];
+
+		if (unlikely(f->offset > end || f->len > end - f->offset)) {
+			nbpool_bad_bounds(pkt, caller, f->offset, f->len);
+			return false;
+		}
+	}
+	return true;
+}
+
 static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
 {
+	unsigned int len = nbpool_packet_total_len(pkt), i;
 	struct nbpool *pool = pkt->pool;
 	struct sk_buff *skb;
 
 	if (pool->napi && in_softirq())
-		skb = napi_alloc_skb(pool->napi, pkt->len);
+		skb = napi_alloc_skb(pool->napi, len);
 	else
-		skb = __netdev_alloc_skb(pool->netdev, pkt->len, GFP_ATOMIC);
+		skb = __netdev_alloc_skb(pool->netdev, len, GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_put_data(skb, nbpool_packet_data(pkt), pkt->len);
+	for (i = 0; i < pkt->nr_frags; i++)
+		skb_put_data(skb, nbpool_frag_data(&pkt->frags[i]), pkt->frags[i].len);
 	nbpool_offload_to_skb(pkt, skb);
 	this_cpu_inc(pool->pcpu->rx_copies);
 	trace_nbpool_rx_copy(pool->name, READ_ONCE(pool->nr_free_bufs), pool->rx_copy_watermark);
@@ -192,11 +386,25 @@ static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
 	return skb;
 }
 
-/* The buffer goes up the stack in @skb, which holds a reference on its page. */
-static void nbpool_lend(struct nbpool *pool, struct nbpool_packet *pkt)
+/*
+ * The buffers go up the stack in @skb, built on the first: the others
+ * become its page fragments. The skb holds a reference on each buffer's
+ * page.
+ */
+static void nbpool_lend(struct nbpool *pool, struct nbpool_packet *pkt, struct sk_buff *skb)
 {
+	unsigned int i;
+
 	get_page(nbpool_page_of(pool, pkt->buf_id)->page);
-	this_cpu_inc(pool->pcpu->lent);
+	for (i = 0; i < pkt->nr_frags; i++) {
+		const struct nbpool_frag *f = &pkt->frags[i];
+		struct page *page = nbpool_page_of(pool, f->buf_id)->page;
+
+		get_page(page);
+		skb_add_rx_frag(skb, i, page, f->buf - page_address(page) + f->offset, f->len,
+				pool->buffer_size);
+	}
+	this_cpu_add(pool->pcpu->lent, 1 + pkt->nr_frags);
 	nbpool_give_back(pkt, NBPOOL_PKT_LENT, "nbpool_packet_to_skb");
 }
 
@@ -243,8 +451,12 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 		nbpool_bad_bounds(pkt, __func__, pkt->offset, pkt->len);
 		return NULL;
 	}
+	if (unlikely(pkt->nr_frags) && !nbpool_frags_fit(pkt, __func__))
+		return NULL;
 	if (!nbpool_packet_cpu_synced(pkt))
 		nbpool_packet_sync_for_cpu(pkt);
+	else if (unlikely(pkt->nr_frags) && !(pkt->flags & NBPOOL_PKT_FRAGS_SYNCED))
+		nbpool_frags_sync_for_cpu(pkt);
 
 	if (nbpool_buffers_free(pool) < pool->rx_copy_watermark) {
 		skb = nbpool_copy_to_skb(pkt);
@@ -255,39 +467,45 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 			skb_reserve(skb, pkt->offset);
 			__skb_put(skb, pkt->len);
 			nbpool_offload_to_skb(pkt, skb);
-			nbpool_lend(pool, pkt);
+			nbpool_lend(pool, pkt, skb);
 		}
 	}
 	/* The driver may re-post @pkt: what the device writes next must be synced again. */
 	if (unlikely(!skb))
-		pkt->flags &= ~NBPOOL_PKT_CPU_SYNCED;
+		pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
 	return skb;
 }
 EXPORT_SYMBOL(nbpool_packet_to_skb);
 
 /**
- * nbpool_packet_from_skb() - copy an skb to transmit into a pool buffer
+ * nbpool_packet_from_skb() - copy an skb to transmit into pool buffers
  * @pool: the TX (or bidirectional) pool
  * @skb: the skb; linear data and page fragments are copied. Not consumed:
  *	the caller frees it when it likes (typically at once).
  * @gfp: as for nbpool_alloc()
  *
  * The packet starts at the pool's headroom, holds skb->len bytes and is
- * synced for the device, ready to post at nbpool_packet_dma_addr(). The
- * driver never maps skb memory for DMA. The skb's checksum request,
+ * synced for the device, ready to post at nbpool_packet_dma_addr(). A
+ * frame larger than one buffer's data area (a jumbo frame, a GSO skb the
+ * device segments) fills a chain of buffers, each filled from its start,
+ * in pools whose max_buffers_per_packet allows it: post each of
+ * nbpool_packet_buffers() buffers (nbpool_packet_frag()). The driver never
+ * maps skb memory for DMA. The skb's checksum request,
  * segmentation and VLAN tag are in nbpool_packet_offload() for the driver
  * to put in the device's descriptor.
  *
  * Context: any context but NMI (ndo_start_xmit, also under netpoll with
  * interrupts off).
  * Return: the packet; ERR_PTR(-ENOBUFS) when the pool is exhausted (the
- * driver should stop its queue), ERR_PTR(-EMSGSIZE) when the skb is larger
- * than a buffer's data area, ERR_PTR(-EINVAL) on a bad call, including a
+ * driver should stop its queue; nothing is held), ERR_PTR(-EMSGSIZE) when
+ * the skb is larger than max_buffers_per_packet buffers hold,
+ * ERR_PTR(-EINVAL) on a bad call, including a
  * pool that only receives (%DMA_FROM_DEVICE: the device cannot read it).
  */
 struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 					     struct sk_buff *skb, gfp_t gfp)
 {
+	unsigned int head, more, at, i;
 	struct nbpool_packet *pkt;
 
 	if (unlikely(!skb || !pool || pool->magic != NBPOOL_MAGIC)) {
@@ -300,19 +518,31 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 				   __func__, pool->name);
 		return ERR_PTR(-EINVAL);
 	}
-	if (unlikely(skb->len > pool->data_end - pool->headroom)) {
-		pr_err_ratelimited("%s: pool %s: skb of %u bytes exceeds the %u-byte data area\n",
+	head = pool->data_end - pool->headroom;
+	more = skb->len > head ? DIV_ROUND_UP(skb->len - head, pool->data_end) : 0;
+	if (unlikely(more > pool->max_frags)) {
+		pr_err_ratelimited("%s: pool %s: skb of %u bytes exceeds the %u bytes of %u buffers\n",
 				   __func__, pool->name, skb->len,
-				   pool->data_end - pool->headroom);
+				   head + pool->max_frags * pool->data_end, pool->max_frags + 1);
 		return ERR_PTR(-EMSGSIZE);
 	}
 	pkt = nbpool_alloc(pool, gfp);
 	if (!pkt)
 		return ERR_PTR(-ENOBUFS);
+	for (i = 0; i < more; i++) {
+		if (nbpool_packet_add_buffer(pkt, gfp)) {
+			nbpool_free(pkt);	/* with the buffers chained so far */
+			return ERR_PTR(-ENOBUFS);
+		}
+	}
 
-	/* Cannot fail: 0 + skb->len is within the skb. */
-	skb_copy_bits(skb, 0, nbpool_packet_data(pkt), skb->len);
-	pkt->len = skb->len;
+	/* Cannot fail: every range copied lies within the skb. */
+	pkt->len = min(skb->len, head);
+	skb_copy_bits(skb, 0, nbpool_packet_data(pkt), pkt->len);
+	for (at = pkt->len, i = 0; i < more; at += pkt->frags[i++].len) {
+		pkt->frags[i].len = min(skb->len - at, pool->data_end);
+		skb_copy_bits(skb, at, pkt->frags[i].buf, pkt->frags[i].len);
+	}
 	pkt->direction = NBPOOL_DIR_TX;
 	nbpool_offload_from_skb(pkt, skb);
 	nbpool_packet_sync_for_device(pkt);

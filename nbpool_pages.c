@@ -107,19 +107,19 @@ void nbpool_pages_free(struct nbpool *pool)
 /**
  * nbpool_lend_record() - a packet's buffer is inside an skb: note it on its page
  * @pool: the pool
- * @pkt: the packet coming back without its buffer
+ * @buf_id: the buffer, which a packet coming back without it held
  *
  * The skb holds a page reference since nbpool_packet_to_skb(); from here on
  * the buffer comes back with its page (nbpool_pages_scan()).
  *
  * Context: pool->lock held.
  */
-void nbpool_lend_record(struct nbpool *pool, struct nbpool_packet *pkt)
+void nbpool_lend_record(struct nbpool *pool, u32 buf_id)
 {
-	unsigned int idx = pkt->buf_id / pool->bufs_per_page;
+	unsigned int idx = buf_id / pool->bufs_per_page;
 
 	lockdep_assert_held(&pool->lock);
-	pool->pages[idx].lent |= BIT(nbpool_slot_of(pool, pkt->buf_id));
+	pool->pages[idx].lent |= BIT(nbpool_slot_of(pool, buf_id));
 	__set_bit(idx, pool->lent_pages);
 	pool->buffers_lent++;
 	pool->buffers_held--;

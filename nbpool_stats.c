@@ -162,10 +162,14 @@ unsigned int nbpool_walk_outstanding(struct nbpool *pool, nbpool_outstanding_fn 
 	for (i = 0; i < pool->packet_count; i++) {
 		const struct nbpool_packet *pkt = &pool->packets[i];
 
-		if (pkt->flags & NBPOOL_PKT_HELD) {
-			fn(arg, pkt->buf_id, pkt->index, NBPOOL_HOLDER_DRIVER);
-			n++;
-		}
+		unsigned int f;
+
+		if (!(pkt->flags & NBPOOL_PKT_HELD))
+			continue;
+		fn(arg, pkt->buf_id, pkt->index, NBPOOL_HOLDER_DRIVER);
+		for (f = 0; f < pkt->nr_frags; f++)
+			fn(arg, pkt->frags[f].buf_id, pkt->index, NBPOOL_HOLDER_DRIVER);
+		n += 1 + pkt->nr_frags;
 	}
 	for_each_set_bit(i, pool->lent_pages, pool->nr_pages) {
 		unsigned long lent = pool->pages[i].lent;

@@ -88,16 +88,28 @@ static void report(const char *what, const char *variant, u64 ns, u64 ops)
 }
 
 static struct nbpool *bench_pool(struct napi_runner *r, unsigned int count,
-				 unsigned int size, enum dma_data_direction dir)
+				 unsigned int size, enum dma_data_direction dir,
+				 unsigned int max_bufs)
 {
 	struct nbpool_params p = {
 		.dev = dev, .netdev = r ? r->ndev : NULL, .napi = r ? &r->napi : NULL,
 		.name = "bench", .packet_count = count, .buffer_count = count,
 		.buffer_size = size, .dma_dir = dir, .nid = NUMA_NO_NODE,
+		.max_buffers_per_packet = max_bufs,
 	};
 	struct nbpool *pool = nbpool_create(&p);
 
 	return IS_ERR(pool) ? NULL : pool;
+}
+
+/* A new RX pool owned by @r's NAPI in place of @old, which goes while the NAPI is off. */
+static struct nbpool *bench_repool(struct napi_runner *r, struct nbpool *old, unsigned int count,
+				   unsigned int size, unsigned int max_bufs)
+{
+	napi_disable(&r->napi);
+	nbpool_destroy(old);
+	napi_enable(&r->napi);
+	return bench_pool(r, count, size, DMA_FROM_DEVICE, max_bufs);
 }
 
 /* Case 1: one alloc + one free in the owning NAPI poll. */
@@ -174,6 +186,44 @@ static void body_nbpool_lend(struct napi_runner *r)
 	r->ns = ktime_get_ns() - t0;
 }
 
+/*
+ * Case 10: a 9000-byte frame received into the pool's buffers as a device
+ * leaves it, a packet per buffer chained to the first, handed up as one
+ * skb that the stack frees. Per frame; @r->arg's buffer size decides how
+ * many buffers a frame takes.
+ */
+static void body_nbpool_jumbo(struct napi_runner *r)
+{
+	struct nbpool *pool = r->arg;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; i < loops / 8; i++) {
+		struct nbpool_packet *head = NULL, *pkt;
+		unsigned int left = 9000, len;
+		struct sk_buff *skb;
+
+		while (left) {
+			pkt = nbpool_alloc(pool, GFP_ATOMIC);
+			if (unlikely(!pkt))
+				goto out;
+			len = min(left, nbpool_packet_capacity(pkt));
+			nbpool_packet_set_len(pkt, len);
+			left -= len;
+			if (!head)
+				head = pkt;
+			else if (unlikely(nbpool_packet_append(head, pkt)))
+				goto out;
+		}
+		skb = nbpool_packet_to_skb(head);
+		if (unlikely(!skb))
+			break;
+		napi_consume_skb(skb, 64);
+	}
+out:
+	r->ns = ktime_get_ns() - t0;
+}
+
 static void body_pp_lend(struct napi_runner *r)
 {
 	struct page_pool *pp = r->arg;
@@ -235,7 +285,7 @@ static u64 bench_map_per_packet(unsigned int n)
 /* Case 5: TX of an skb: copy into a pool buffer, or map the skb itself. */
 static void bench_tx(unsigned int len)
 {
-	struct nbpool *pool = bench_pool(NULL, 64, len + 64, DMA_TO_DEVICE);
+	struct nbpool *pool = bench_pool(NULL, 64, len + 64, DMA_TO_DEVICE, 1);
 	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
 	unsigned int i, n = loops / 10;
 	char name[16];
@@ -365,7 +415,7 @@ static int __init nbpool_bench_init(void)
 	napi_enable(&r->napi);
 	set_cpus_allowed_ptr(current, cpumask_of(smp_processor_id()));
 
-	pool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE);
+	pool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE, 1);
 	pp = bench_page_pool(r);
 	if (!pool || IS_ERR(pp))
 		return -ENOMEM;
@@ -380,8 +430,21 @@ static int __init nbpool_bench_init(void)
 	report("lend", "nbpool", r->ns, loops);
 	best_in_napi(r, body_pp_lend, pp, 3);
 	report("lend", "page_pool", r->ns, loops);
-	rpool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE);
-	lpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE);
+	pool = bench_repool(r, pool, 1024, 2048, NBPOOL_MAX_BUFFERS_PER_PACKET);
+	if (!pool)
+		return -ENOMEM;
+	best_in_napi(r, body_nbpool_jumbo, pool, 3);
+	report("rx9000", "chain_of_2048", r->ns, loops / 8);
+	pool = bench_repool(r, pool, 256, 16384, 1);
+	if (!pool)
+		return -ENOMEM;
+	best_in_napi(r, body_nbpool_jumbo, pool, 3);
+	report("rx9000", "one_16k", r->ns, loops / 8);
+	pool = bench_repool(r, pool, 1024, 2048, 1);
+	if (!pool)
+		return -ENOMEM;
+	rpool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE, 1);
+	lpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE, 1);
 	if (rpool && lpool)
 		bench_remote(rpool, lpool, pp);
 	nbpool_destroy(lpool);
@@ -401,7 +464,7 @@ static int __init nbpool_bench_init(void)
 		u64 t0 = ktime_get_ns();
 		unsigned long free0 = global_zone_page_state(NR_FREE_PAGES);
 
-		pool = bench_pool(r, scale[i], 2048, DMA_FROM_DEVICE);
+		pool = bench_pool(r, scale[i], 2048, DMA_FROM_DEVICE, 1);
 		if (!pool)
 			break;
 		snprintf(name, sizeof(name), "create%u", scale[i]);

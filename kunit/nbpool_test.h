@@ -59,5 +59,8 @@ void nbpool_test_expect_books(struct kunit *test, struct nbpool *pool, unsigned 
 			      unsigned int lent);
 void nbpool_test_expect_drain(struct kunit *test, struct nbpool *pool, unsigned int held,
 			      unsigned int lent);
+/* The same where the test's @held packets hold @held_bufs buffers in all. */
+void nbpool_test_expect_chain_books(struct kunit *test, struct nbpool *pool, unsigned int held,
+				    unsigned int held_bufs, unsigned int lent);
 
 #endif

@@ -34,9 +34,10 @@ static inline void nbpool_test_walk_one(void *arg, unsigned int buffer, int pack
 }
 
 /*
- * nbpool_test_books() - does the pool agree with the test's ledger?
+ * nbpool_test_books_chains() - does the pool agree with the test's ledger?
  * @pool: the pool
  * @held: packets the test holds
+ * @held_bufs: buffers in them (more than @held where packets chain buffers)
  * @lent: buffers the test turned into skbs that are still alive
  * @drain: also take every packet that can be allocated (then give them
  *	back): exactly min(free packets, free buffers) must come, each with a
@@ -47,8 +48,9 @@ static inline void nbpool_test_walk_one(void *arg, unsigned int buffer, int pack
  * Context: process context.
  * Return: true if everything matched.
  */
-static inline bool nbpool_test_books(struct nbpool *pool, unsigned int held, unsigned int lent,
-				     bool drain, char *why, size_t len)
+static inline bool nbpool_test_books_chains(struct nbpool *pool, unsigned int held,
+					    unsigned int held_bufs, unsigned int lent,
+					    bool drain, char *why, size_t len)
 {
 	unsigned int buffers = nbpool_buffer_count(pool), packets = nbpool_packet_count(pool);
 	struct nbpool_test_walk w = { .buffers = buffers };
@@ -67,15 +69,15 @@ static inline bool nbpool_test_books(struct nbpool *pool, unsigned int held, uns
 	}
 	nbpool_get_stats(pool, &st);	/* takes back what came home first */
 	nbpool_walk_outstanding(pool, nbpool_test_walk_one, &w);
-	want = min(packets - held, buffers - held - lent);
-	ok = w.count[NBPOOL_HOLDER_DRIVER] == held && w.count[NBPOOL_HOLDER_STACK] == lent &&
+	want = min(packets - held, buffers - held_bufs - lent);
+	ok = w.count[NBPOOL_HOLDER_DRIVER] == held_bufs && w.count[NBPOOL_HOLDER_STACK] == lent &&
 	     !w.dup &&
-	     st.buffers == buffers && st.buffers_driver == held && st.buffers_stack == lent &&
-	     st.buffers_free == buffers - held - lent && st.packets_free == packets - held;
+	     st.buffers == buffers && st.buffers_driver == held_bufs && st.buffers_stack == lent &&
+	     st.buffers_free == buffers - held_bufs - lent && st.packets_free == packets - held;
 	if (!ok) {
 		snprintf(why, len,
-			 "ledger: %u held, %u lent; walk: %u driver, %u stack, %u bad; stats: %llu driver, %llu stack, %llu free of %llu, %llu packets free",
-			 held, lent, w.count[NBPOOL_HOLDER_DRIVER], w.count[NBPOOL_HOLDER_STACK],
+			 "ledger: %u held with %u buffers, %u lent; walk: %u driver, %u stack, %u bad; stats: %llu driver, %llu stack, %llu free of %llu, %llu packets free",
+			 held, held_bufs, lent, w.count[NBPOOL_HOLDER_DRIVER], w.count[NBPOOL_HOLDER_STACK],
 			 w.dup, st.buffers_driver, st.buffers_stack,
 			 st.buffers_free, st.buffers, st.packets_free);
 	} else if (drain) {
@@ -95,6 +97,13 @@ static inline bool nbpool_test_books(struct nbpool *pool, unsigned int held, uns
 	kvfree(pkts);
 	bitmap_free(w.seen);
 	return ok;
+}
+
+/* The same for a test whose packets each hold one buffer. */
+static inline bool nbpool_test_books(struct nbpool *pool, unsigned int held, unsigned int lent,
+				     bool drain, char *why, size_t len)
+{
+	return nbpool_test_books_chains(pool, held, held, lent, drain, why, len);
 }
 
 #endif

@@ -63,6 +63,7 @@ static struct napi_harness *napi_harness_new(struct kunit *test, unsigned int co
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, napi_harness_free, h));
 	p.napi = &h->napi;
 	p.netdev = h->ndev;
+	p.max_buffers_per_packet = 4;
 	h->pool = nbpool_test_create(test, &p);
 	h->dev = p.dev;
 	KUNIT_ASSERT_EQ(test, 0, kunit_add_action_or_reset(test, napi_harness_disable, &h->napi));
@@ -265,7 +266,41 @@ static void nbpool_napi_cache_reachable(struct kunit *test)
 	nbpool_test_expect_drain(test, h->pool, 0, 0);
 }
 
+/*
+ * Chains built and freed in the poll, one at a time and in bulk: the
+ * owner's cache takes only one-buffer packets, the rest go home.
+ */
+static void body_chains(struct napi_harness *h)
+{
+	unsigned int i;
+
+	h->n = nbpool_alloc_bulk(h->pool, h->pkts, 12, GFP_ATOMIC);
+	h->failures += h->n != 12;
+	for (i = 0; i < 12; i += 4) {
+		h->failures += nbpool_packet_append(h->pkts[i], h->pkts[i + 1]) != 0;
+		h->failures += nbpool_packet_append(h->pkts[i], h->pkts[i + 2]) != 0;
+		h->failures += nbpool_packet_add_buffer(h->pkts[i], GFP_ATOMIC) != 0;
+		h->failures += nbpool_packet_buffers(h->pkts[i]) != 4;
+	}
+	h->failures += nbpool_free(h->pkts[0]) != 0;
+	h->pkts[1] = h->pkts[4];
+	h->pkts[2] = h->pkts[8];
+	h->pkts[4] = h->pkts[7];
+	h->pkts[5] = h->pkts[11];
+	h->failures += nbpool_free_bulk(h->pkts + 1, 5) != 0;
+	h->n = 0;
+}
+
+static void nbpool_napi_chains(struct kunit *test)
+{
+	struct napi_harness *h = napi_harness_new(test, 32);
+
+	napi_harness_run(test, h, body_chains);
+	nbpool_test_expect_drain(test, h->pool, 0, 0);
+}
+
 static struct kunit_case nbpool_napi_cases[] = {
+	KUNIT_CASE(nbpool_napi_chains),
 	KUNIT_CASE(nbpool_napi_cache_reachable),
 	KUNIT_CASE(nbpool_napi_bulk),
 	KUNIT_CASE(nbpool_napi_capacity),

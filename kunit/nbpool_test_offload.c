@@ -129,9 +129,14 @@ static void nbpool_offload_rx(struct kunit *test)
 {
 	struct nbpool_params p = nbpool_test_params(test, 8, 2048, DMA_FROM_DEVICE);
 	struct rx_fixture f = { .test = test };
+	static const struct {
+		u32 hash;
+		enum pkt_hash_types type;
+	} hashes[] = { { 0xdeadbeef, PKT_HASH_TYPE_L4 }, { 0x1234, PKT_HASH_TYPE_L3 } };
 	const char * const *path = test->param_value;
 	struct nbpool_packet *pkt;
 	struct sk_buff *skb;
+	unsigned int i;
 	__wsum sum;
 
 	f.copy = !strcmp(*path, "copy");
@@ -178,19 +183,15 @@ static void nbpool_offload_rx(struct kunit *test)
 	}
 	kfree_skb(skb);
 
-	pkt = rx_frame(&f, false);
-	KUNIT_ASSERT_EQ(test, nbpool_packet_set_rx_hash(pkt, 0xdeadbeef, PKT_HASH_TYPE_L4), 0);
-	skb = rx_skb(&f, pkt);
-	KUNIT_EXPECT_EQ(test, skb->hash, 0xdeadbeefU);
-	KUNIT_EXPECT_TRUE(test, skb->l4_hash);
-	kfree_skb(skb);
-
-	pkt = rx_frame(&f, false);
-	KUNIT_ASSERT_EQ(test, nbpool_packet_set_rx_hash(pkt, 0x1234, PKT_HASH_TYPE_L3), 0);
-	skb = rx_skb(&f, pkt);
-	KUNIT_EXPECT_EQ(test, skb->hash, 0x1234U);
-	KUNIT_EXPECT_FALSE(test, skb->l4_hash);
-	kfree_skb(skb);
+	for (i = 0; i < ARRAY_SIZE(hashes); i++) {
+		pkt = rx_frame(&f, false);
+		KUNIT_ASSERT_EQ(test, nbpool_packet_set_rx_hash(pkt, hashes[i].hash,
+								hashes[i].type), 0);
+		skb = rx_skb(&f, pkt);
+		KUNIT_EXPECT_EQ(test, skb->hash, hashes[i].hash);
+		KUNIT_EXPECT_EQ(test, (bool)skb->l4_hash, hashes[i].type == PKT_HASH_TYPE_L4);
+		kfree_skb(skb);
+	}
 
 	pkt = rx_frame(&f, false);
 	KUNIT_ASSERT_EQ(test, nbpool_packet_set_vlan_tag(pkt, htons(ETH_P_8021AD), 0x3007), 0);

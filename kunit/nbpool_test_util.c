@@ -123,25 +123,32 @@ int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder)
 EXPORT_SYMBOL_GPL(nbpool_test_count_held);
 
 static void nbpool_test_books_expect(struct kunit *test, struct nbpool *pool, unsigned int held,
-				    unsigned int lent, bool drain)
+				    unsigned int held_bufs, unsigned int lent, bool drain)
 {
 	char why[256] = "";
 
-	KUNIT_EXPECT_TRUE_MSG(test, nbpool_test_books(pool, held, lent, drain, why, sizeof(why)),
-			      "%s", why);
+	KUNIT_EXPECT_TRUE_MSG(test, nbpool_test_books_chains(pool, held, held_bufs, lent, drain,
+							     why, sizeof(why)), "%s", why);
 }
 
 void nbpool_test_expect_books(struct kunit *test, struct nbpool *pool, unsigned int held,
 			      unsigned int lent)
 {
-	nbpool_test_books_expect(test, pool, held, lent, false);
+	nbpool_test_books_expect(test, pool, held, held, lent, false);
 }
 EXPORT_SYMBOL_GPL(nbpool_test_expect_books);
+
+void nbpool_test_expect_chain_books(struct kunit *test, struct nbpool *pool, unsigned int held,
+				    unsigned int held_bufs, unsigned int lent)
+{
+	nbpool_test_books_expect(test, pool, held, held_bufs, lent, false);
+}
+EXPORT_SYMBOL_GPL(nbpool_test_expect_chain_books);
 
 void nbpool_test_expect_drain(struct kunit *test, struct nbpool *pool, unsigned int held,
 			      unsigned int lent)
 {
-	nbpool_test_books_expect(test, pool, held, lent, true);
+	nbpool_test_books_expect(test, pool, held, held, lent, true);
 }
 EXPORT_SYMBOL_GPL(nbpool_test_expect_drain);
 

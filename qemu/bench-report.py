@@ -42,6 +42,8 @@ def main():
               lambda r: r <= 1 / 50)
     ratio_row('9. RX life of a buffer in the NAPI poll: alloc, skb, stack frees it, back (vs page_pool)',
               ('lend', 'nbpool'), ('lend', 'page_pool'), 'report', lambda r: None)
+    ratio_row('10. 9000-byte RX frame to an skb and back: chain of 2048-byte buffers vs one 16 KiB buffer, per frame',
+              ('rx9000', 'chain_of_2048'), ('rx9000', 'one_16k'), 'report', lambda r: None)
     for size in (64, 1500, 9000):
         k = f'tx{size}'
         n, b = wall.get((k, 'nbpool_copy')), wall.get((k, 'dma_map_single'))

@@ -14,6 +14,7 @@
 #include <linux/pci.h>
 #include <linux/io.h>
 #include <linux/skbuff.h>
+#include <linux/if_vlan.h>
 #include <linux/delay.h>
 #include <linux/debugfs.h>
 #include "nbpool.h"
@@ -56,35 +57,44 @@ static bool iommu(void)
 	return !strcmp(dma, "iommu");
 }
 
-static struct nbpool *new_pool(const char *name, unsigned int count,
-			       unsigned int size, enum dma_data_direction dir)
+static struct nbpool *new_pool(const char *name, unsigned int count, unsigned int size,
+			       enum dma_data_direction dir, unsigned int max_bufs)
 {
 	struct nbpool_params p = {
 		.dev = dma_dev, .name = name, .packet_count = count,
 		.buffer_count = count, .buffer_size = size, .headroom = 64,
-		.dma_dir = dir, .nid = NUMA_NO_NODE,
+		.dma_dir = dir, .nid = NUMA_NO_NODE, .max_buffers_per_packet = max_bufs,
 	};
 	struct nbpool *pool = nbpool_create(&p);
 
 	return IS_ERR(pool) ? NULL : pool;
 }
 
-/* The pool agrees with this test's ledger (see nbpool_test_books.h). */
-static bool books(struct nbpool *pool, unsigned int held, unsigned int lent, bool drain)
+/*
+ * The pool agrees with this test's ledger (see nbpool_test_books.h): @held
+ * packets holding @held_bufs buffers, @lent buffers in live skbs.
+ */
+static bool chain_books(struct nbpool *pool, unsigned int held, unsigned int held_bufs,
+			unsigned int lent, bool drain)
 {
 	char why[256];
 
-	if (nbpool_test_books(pool, held, lent, drain, why, sizeof(why)))
+	if (nbpool_test_books_chains(pool, held, held_bufs, lent, drain, why, sizeof(why)))
 		return true;
 	pr_err("ledger mismatch: %s\n", why);
 	return false;
+}
+
+static bool books(struct nbpool *pool, unsigned int held, unsigned int lent, bool drain)
+{
+	return chain_books(pool, held, held, lent, drain);
 }
 
 /* Every buffer allocated once, its DMA address translating to its data. */
 static void check_capacity_and_dma(void)
 {
 	struct nbpool_packet **pkts;
-	struct nbpool *pool = new_pool("selftest-dma", 1024, 2048, DMA_FROM_DEVICE);
+	struct nbpool *pool = new_pool("selftest-dma", 1024, 2048, DMA_FROM_DEVICE, 1);
 	unsigned int i, n, bad = 0;
 
 	pkts = kcalloc(1024, sizeof(*pkts), GFP_KERNEL);
@@ -109,7 +119,7 @@ out:
 /* Buffers lent in skbs, two per page, come back through page_pool. */
 static void check_lend_recycle(void)
 {
-	struct nbpool *pool = new_pool("selftest-lend", 64, 2048, DMA_FROM_DEVICE);
+	struct nbpool *pool = new_pool("selftest-lend", 64, 2048, DMA_FROM_DEVICE, 1);
 	struct nbpool_stats st;
 	unsigned int round, bad = 0;
 
@@ -146,7 +156,7 @@ static void check_lend_recycle(void)
 
 static void check_tx_copy(void)
 {
-	struct nbpool *pool = new_pool("selftest-tx", 8, 4096, DMA_TO_DEVICE);
+	struct nbpool *pool = new_pool("selftest-tx", 8, 4096, DMA_TO_DEVICE, 1);
 	struct nbpool_packet *pkt;
 	struct sk_buff *skb = alloc_skb(1500, GFP_KERNEL);
 	unsigned int i;
@@ -171,7 +181,7 @@ static void check_tx_copy(void)
 /* Destroy with skbs in flight: unmapped at once, freed when they go. */
 static void check_destroy_lent(void)
 {
-	struct nbpool *pool = new_pool("selftest-destroy", 8, 2048, DMA_FROM_DEVICE);
+	struct nbpool *pool = new_pool("selftest-destroy", 8, 2048, DMA_FROM_DEVICE, 1);
 	struct iommu_domain *dom = iommu_get_domain_for_dev(dma_dev);
 	struct sk_buff *skbs[4] = {};
 	dma_addr_t dma[4] = {};
@@ -204,7 +214,7 @@ static void check_destroy_lent(void)
 /* Kthreads on every CPU allocate and free each other's packets. */
 static void check_cross_cpu(void)
 {
-	struct nbpool *pool = new_pool("selftest-xcpu", 1024, 2048, DMA_FROM_DEVICE);
+	struct nbpool *pool = new_pool("selftest-xcpu", 1024, 2048, DMA_FROM_DEVICE, 1);
 	struct nbpool_xcpu *ctx = kzalloc(sizeof(*ctx), GFP_KERNEL);
 	int err = -ENOMEM;
 
@@ -251,6 +261,97 @@ static void check_teardown_races(void)
 	kfree(r);
 }
 
+#define JUMBO	9014	/* a 9000-byte MTU frame with its Ethernet header */
+
+static u8 jumbo_byte(unsigned int i)
+{
+	return i * 7 + (i >> 8) + 1;
+}
+
+/*
+ * The device wrote a jumbo frame across RX buffers, a packet each: chained,
+ * it reaches the stack as one skb, byte for byte, with its VLAN tag.
+ */
+static bool jumbo_rx(struct nbpool *pool, u8 *flat)
+{
+	struct nbpool_packet *head = NULL, *pkt;
+	unsigned int at = 0, len, i, bufs = 0;
+	struct sk_buff *skb;
+	bool ok;
+	u8 *dst;
+
+	while (at < JUMBO) {
+		pkt = nbpool_alloc(pool, GFP_KERNEL);
+		if (!pkt)
+			return false;
+		len = min(JUMBO - at, nbpool_packet_capacity(pkt));
+		dst = nbpool_test_device_view(dma_dev, nbpool_packet_dma_addr(pkt));
+		for (i = 0; i < len; i++)
+			dst[i] = jumbo_byte(at + i);
+		nbpool_packet_set_len(pkt, len);
+		if (!head)
+			head = pkt;
+		else if (nbpool_packet_append(head, pkt))
+			return false;
+		at += len;
+		bufs++;
+	}
+	if (nbpool_packet_set_vlan_tag(head, htons(ETH_P_8021Q), 42))
+		return false;
+	skb = nbpool_packet_to_skb(head);
+	if (!skb)
+		return false;
+	ok = skb->len == JUMBO && skb_shinfo(skb)->nr_frags == bufs - 1 &&
+	     skb_vlan_tag_get(skb) == 42 && !skb_copy_bits(skb, 0, flat, JUMBO) &&
+	     books(pool, 0, bufs, false);
+	for (i = 0; ok && i < JUMBO; i++)
+		ok = flat[i] == jumbo_byte(i);
+	kfree_skb(skb);
+	return ok;
+}
+
+/* A jumbo skb fills a TX chain: the device reads it back buffer by buffer. */
+static bool jumbo_tx(struct nbpool *pool, const u8 *flat)
+{
+	struct sk_buff *skb = alloc_skb(JUMBO, GFP_KERNEL);
+	struct nbpool_packet *pkt;
+	unsigned int at, i;
+	bool ok;
+
+	if (!skb)
+		return false;
+	skb_put_data(skb, flat, JUMBO);
+	pkt = nbpool_packet_from_skb(pool, skb, GFP_KERNEL);
+	kfree_skb(skb);
+	if (IS_ERR(pkt))
+		return false;
+	at = nbpool_packet_len(pkt);
+	ok = !memcmp(nbpool_test_device_view(dma_dev, nbpool_packet_dma_addr(pkt)), flat, at);
+	for (i = 0; i + 1 < nbpool_packet_buffers(pkt); i++) {
+		const struct nbpool_frag *f = nbpool_packet_frag(pkt, i);
+
+		ok = ok && !memcmp(nbpool_test_device_view(dma_dev, nbpool_frag_dma_addr(f)),
+				   flat + at, f->len);
+		at += f->len;
+	}
+	ok = ok && at == JUMBO && chain_books(pool, 1, nbpool_packet_buffers(pkt), 0, false);
+	nbpool_free(pkt);
+	return ok;
+}
+
+static void check_jumbo_chain(void)
+{
+	struct nbpool *pool = new_pool("selftest-jumbo", 16, 2048, DMA_BIDIRECTIONAL, 8);
+	u8 *flat = kmalloc(JUMBO, GFP_KERNEL);
+	bool ok = pool && flat && jumbo_rx(pool, flat);
+
+	report(ok, "a 9014-byte frame in 2048-byte RX buffers reaches the stack as one skb");
+	ok = ok && jumbo_tx(pool, flat) && books(pool, 0, 0, true);
+	report(ok, "a 9014-byte skb fills a chain of TX buffers the device reads back");
+	kfree(flat);
+	nbpool_destroy(pool);
+}
+
 static int __init nbpool_selftest_init(void)
 {
 	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
@@ -272,6 +373,7 @@ static int __init nbpool_selftest_init(void)
 	check_capacity_and_dma();
 	check_lend_recycle();
 	check_tx_copy();
+	check_jumbo_chain();
 	check_destroy_lent();
 	if (ops)
 		check_cross_cpu();
