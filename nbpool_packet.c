@@ -30,6 +30,12 @@
 /* Every chained buffer's data was synced for the CPU since the device wrote it. */
 #define NBPOOL_PKT_FRAGS_SYNCED	BIT(3)
 
+/* Do @len bytes at @offset fit in a data area of @end bytes (without overflow)? */
+static bool nbpool_fits(unsigned int offset, unsigned int len, unsigned int end)
+{
+	return offset <= end && len <= end - offset;
+}
+
 /* A driver-owned packet? Unlocked: the driver owns it, nobody else writes it. */
 static bool nbpool_packet_held(const struct nbpool_packet *pkt, const char *caller)
 {
@@ -88,7 +94,7 @@ int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset)
 {
 	if (!nbpool_packet_held(pkt, __func__))
 		return -EINVAL;
-	if (unlikely(offset > pkt->data_end || pkt->len > pkt->data_end - offset))
+	if (unlikely(!nbpool_fits(offset, pkt->len, pkt->data_end)))
 		return nbpool_bad_bounds(pkt, __func__, offset, pkt->len);
 	pkt->offset = offset;
 	return 0;
@@ -243,7 +249,7 @@ int nbpool_packet_append(struct nbpool_packet *pkt, struct nbpool_packet *next)
 				   __func__, pool->name, pkt->index, next->index, why);
 		return -EINVAL;
 	}
-	if (unlikely(next->offset > next->data_end || next->len > next->data_end - next->offset))
+	if (unlikely(!nbpool_fits(next->offset, next->len, next->data_end)))
 		return nbpool_bad_bounds(next, __func__, next->offset, next->len);
 	if (pkt->nr_frags >= pool->max_frags)
 		return -E2BIG;
@@ -356,7 +362,7 @@ static bool nbpool_frags_fit(struct nbpool_packet *pkt, const char *caller)
 	for (i = 0; i < pkt->nr_frags; i++) {
 		const struct nbpool_frag *f = &pkt->frags[i];
 
-		if (unlikely(f->offset > end || f->len > end - f->offset)) {
+		if (unlikely(!nbpool_fits(f->offset, f->len, end))) {
 			nbpool_bad_bounds(pkt, caller, f->offset, f->len);
 			return false;
 		}
@@ -447,7 +453,7 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 		return NULL;
 	}
 	/* offset and len are public fields: a driver may have written them. */
-	if (unlikely(pkt->offset > pkt->data_end || pkt->len > pkt->data_end - pkt->offset)) {
+	if (unlikely(!nbpool_fits(pkt->offset, pkt->len, pkt->data_end))) {
 		nbpool_bad_bounds(pkt, __func__, pkt->offset, pkt->len);
 		return NULL;
 	}
