@@ -5,13 +5,14 @@
 # "device_del nic1" (hot-unplug) or "set_link n0 off". A "device_add ...,id=X"
 # waits until QEMU has finished deleting the old X: the guest sees its device
 # leave before it powers the slot off, and QEMU deletes the device only then,
-# so an add sent at once can meet "Duplicate ID" and be lost. The monitor's
-# replies go to stderr (the boot's monitor.log). If the guest is still
-# running after LIMIT seconds, or 30 s after its console reported a hang
-# (a soft lockup, a hung task, an RCU stall: a wedged guest may not get as
-# far as its panic), the agent injects an NMI (the guest's unknown_nmi_panic
-# turns it into a panic that prints every CPU's stack), gives it 15 s to
-# write that to LOG, then quits QEMU. Ends with QEMU.
+# so an add sent at once can meet "Duplicate ID" and be lost (a refused add
+# is sent again). The monitor's replies go to stderr (the boot's
+# monitor.log). If the guest is still running after LIMIT seconds, or 30 s
+# after its console reported a hang (a soft lockup, a hung task, an RCU
+# stall: a wedged guest may not get as far as its panic), the agent injects
+# an NMI (the guest's unknown_nmi_panic turns it into a panic that prints
+# every CPU's stack), gives it 15 s to write that to LOG, then quits QEMU.
+# Ends with QEMU.
 import re
 import socket
 import sys
@@ -77,6 +78,19 @@ def wait_deleted(dev_id):
     print(f"monitor-agent: {dev_id} still there after 30 s", file=sys.stderr, flush=True)
 
 
+def add(cmd, dev_id):
+    """device_add CMD once the old DEV_ID is gone; a refused add is tried
+    again every half second for 30 s, and what QEMU said is logged."""
+    wait_deleted(dev_id)
+    for _ in range(60):
+        reply = ask(cmd)
+        if "Error" not in reply and "Duplicate" not in reply:
+            return
+        print(f"monitor-agent: the add of {dev_id} was refused; trying again", file=sys.stderr, flush=True)
+        time.sleep(0.5)
+    print(f"monitor-agent: the add of {dev_id} was refused for 30 s", file=sys.stderr, flush=True)
+
+
 HANG = re.compile(r"soft lockup|blocked for more than|detected stall|nbpool-hung:")
 
 mon = connect()
@@ -111,7 +125,8 @@ while True:
             cmd = text[at + len("NBPOOL-MONITOR: "):].strip()
             dev_id = re.search(r"^device_add .*\bid=([^,\s]+)", cmd)
             if dev_id:
-                wait_deleted(dev_id.group(1))
-            send(cmd)
+                add(cmd, dev_id.group(1))
+            else:
+                send(cmd)
     drain()
     time.sleep(0.1)

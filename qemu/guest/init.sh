@@ -73,7 +73,8 @@ step() {
 }
 
 # result [-t SECONDS] NAME CMD...: a test, reported as one R line (default
-# limit 600 s). What CMD prints goes to the console, indented.
+# limit 600 s). What CMD prints goes to the console, indented; a FAIL also
+# carries CMD's last line, which says why, so the host's summary does too.
 result() {
 	secs=600
 	[ "$1" = -t ] && { secs=$2; shift 2; }
@@ -88,10 +89,12 @@ result() {
 	fi
 	sed 's/^/    /' /tmp/result.out
 	echo "nbpool-result-took: $(awk -v t0=$t0 '{printf "%.1f", $1 - t0}' /proc/uptime) s: $r $name"
-	report $r "$name"
+	why=
+	[ $r = FAIL ] && why=$(grep -v '^[[:space:]]*$' /tmp/result.out | tail -n1 | tr -d '\r' | cut -c1-200)
+	report $r "$name${why:+ (said: $why)}"
 }
 
-# report PASS|FAIL NAME: send one result.
+# report PASS|FAIL NAME: send one result (one line, whatever NAME holds).
 report() {
 	nres=$((nres + 1))
 	echo "R $nres $1 $2" >&3

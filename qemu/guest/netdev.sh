@@ -71,6 +71,10 @@ unload_nbpool() {
 		rmmod nbpool 2>/dev/null && return 0
 		sleep 0.5
 	done
+	for s in /sys/kernel/debug/nbpool/*/stats; do
+		echo "unload_nbpool: $(awk '{printf "%s %s ", $1, $2}' $s)"
+	done
+	echo "unload_nbpool: rmmod nbpool refused for 10 tries: $(rmmod nbpool 2>&1)"
 	return 1
 }
 
@@ -365,16 +369,23 @@ reload_under_traffic() {
 	rmmod nbpool_virtio_net
 	r=$?
 	bg_stop
-	[ $r = 0 ] && unload_nbpool && nbvn_bind && nbvn_up
+	[ $r = 0 ] || { echo "reload: rmmod nbpool_virtio_net failed"; return 1; }
+	unload_nbpool && nbvn_bind && nbvn_up
 }
 
-# wait_nic PATH gone|back: until the device leaves (or joins) the PCI bus.
+# wait_nic PATH gone|back: until the device leaves (or joins) the PCI bus,
+# 60 s at most: pciehp on a debug kernel beside another boot is slow. On a
+# timeout, what the hot-plug slots and pciehp say comes first.
 wait_nic() {
-	for i in $(seq 300); do
+	for i in $(seq 600); do
 		if [ $2 = gone ]; then [ -e $1 ] || return 0; else [ -e $1 ] && return 0; fi
 		sleep 0.1
 	done
-	echo "wait_nic: $1 not $2 after 30 s"
+	for slot in /sys/bus/pci/slots/*; do
+		echo "wait_nic: slot $(basename $slot) at $(cat $slot/address 2>/dev/null): power $(cat $slot/power 2>/dev/null)"
+	done
+	dmesg | grep -i -E 'pciehp|hotplug' | tail -n 6
+	echo "wait_nic: $1 not $2 after 60 s"
 	return 1
 }
 
@@ -397,9 +408,13 @@ unplug_under_traffic() {
 # rmmod/insmod of both modules under traffic. Prints the cycles it completed.
 cycles() {
 	for c in $(seq $1); do
-		unplug_under_traffic || { echo "cycles: unplug failed in cycle $c"; return 1; }
-		reload_under_traffic || { echo "cycles: reload failed in cycle $c"; return 1; }
-		pools_balance || { echo "cycles: books off after cycle $c"; return 1; }
+		for what in unplug_under_traffic reload_under_traffic pools_balance; do
+			$what > /tmp/cycle.out 2>&1
+			rc=$?
+			cat /tmp/cycle.out
+			[ $rc = 0 ] ||
+				{ echo "cycles: $what failed in cycle $c: $(tail -n1 /tmp/cycle.out)"; return 1; }
+		done
 	done
 	echo "cycles: $1 unplug + reload cycles under traffic"
 }
