@@ -189,6 +189,8 @@ elif [[ -z $end ]]; then
 	why="the guest never finished its plan: $(grep -a -m1 -E 'nbpool-step: |nbpool-result: ' <(tac "$log") || tail -n1 "$log")"
 elif [[ $end != *" status=ok" ]]; then
 	why="${end##* status=}: $(grep -a -m1 -E 'nbpool-step-failed|nbpool-hung' "$log" || echo "no reason on the console")"
+elif plan_error=$(grep -a -m1 '/plan: line [0-9]*: ' "$log"); then
+	why="the plan itself failed: ${plan_error#*/plan: }"
 elif [[ -n $fail_why ]]; then
 	why=$fail_why
 elif [[ $end != *" results=$reported status"* ]]; then
