@@ -27,6 +27,10 @@ struct net_device;
 struct napi_struct;
 struct sg_table;
 struct nbpool;
+struct bpf_prog;
+struct xdp_buff;
+struct xdp_frame;
+struct xdp_rxq_info;
 
 /* Limits checked by nbpool_create(). */
 #define NBPOOL_MAX_BUFFERS	(1U << 18)
@@ -260,6 +264,19 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt);
 struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 					     struct sk_buff *skb, gfp_t gfp);
 
+/* XDP on pool buffers (nbpool_xdp.c) */
+int nbpool_xdp_rxq_info_reg(struct nbpool *pool, struct xdp_rxq_info *rxq,
+			    struct net_device *dev, u32 queue_index, unsigned int napi_id);
+int nbpool_packet_xdp_prepare(struct nbpool_packet *pkt, struct xdp_buff *xdp,
+			      struct xdp_rxq_info *rxq);
+u32 nbpool_packet_xdp_verdict(struct nbpool_packet *pkt, struct xdp_buff *xdp,
+			      struct bpf_prog *prog, u32 act);
+struct xdp_frame *nbpool_packet_xdp_frame(struct nbpool_packet *pkt, struct xdp_buff *xdp);
+u32 nbpool_packet_run_xdp(struct nbpool_packet *pkt, struct bpf_prog *prog,
+			  struct xdp_rxq_info *rxq);
+struct nbpool_packet *nbpool_packet_from_xdp_frame(struct nbpool *pool,
+						   struct xdp_frame *xdpf, gfp_t gfp);
+
 /**
  * struct nbpool_stats - a snapshot of a pool's counters
  * @allocs: packets handed out by the nbpool_alloc family
@@ -278,9 +295,18 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
  * @buffers_driver: buffers held by the driver in packets
  * @buffers_stack: buffers lent to the stack inside skbs
  * @packets_free: free packet descriptors
+ * @xdp_pass: XDP verdicts: frames passed to the stack
+ * @xdp_drops: frames dropped (%XDP_DROP, %XDP_ABORTED, an unknown verdict,
+ *	an %XDP_TX the pool cannot serve, a redirect that failed)
+ * @xdp_tx: frames sent back out by %XDP_TX
+ * @xdp_redirects: frames redirected (their buffers lent until the frames
+ *	are returned)
+ * @xdp_xmit_copies: frames from other devices copied into pool buffers by
+ *	nbpool_packet_from_xdp_frame()
  *
  * buffers_free + buffers_driver + buffers_stack == buffers, and every
- * buffer counted free can be allocated.
+ * buffer counted free can be allocated. Buffers in redirected XDP frames
+ * count as lent, in buffers_stack.
  */
 struct nbpool_stats {
 	u64 allocs;
@@ -297,6 +323,11 @@ struct nbpool_stats {
 	u64 buffers_driver;
 	u64 buffers_stack;
 	u64 packets_free;
+	u64 xdp_pass;
+	u64 xdp_drops;
+	u64 xdp_tx;
+	u64 xdp_redirects;
+	u64 xdp_xmit_copies;
 };
 
 void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats);

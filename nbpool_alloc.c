@@ -48,25 +48,26 @@ static __always_inline void nbpool_packet_init(struct nbpool *pool, struct nbpoo
  * nbpool_put_frags() - give back the buffers a packet chains after its first
  * @pool: the pool
  * @pkt: the packet, held or on its way home
+ * @keep: how many chained buffers it keeps (the first @keep)
  *
  * Context: pool->lock held.
  */
-void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt)
+void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt, unsigned int keep)
 {
 	unsigned int i;
 
 	lockdep_assert_held(&pool->lock);
-	for (i = 0; i < pkt->nr_frags; i++)
+	for (i = keep; i < pkt->nr_frags; i++)
 		nbpool_push_buffer(pool, pkt->frags[i].buf_id);
-	pool->buffers_held -= pkt->nr_frags;
-	pkt->nr_frags = 0;
+	pool->buffers_held -= pkt->nr_frags - keep;
+	pkt->nr_frags = keep;
 }
 
 /* Give a descriptor and its buffers back (the reverse of nbpool_take()). */
 static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
 {
 	lockdep_assert_held(&pool->lock);
-	nbpool_put_frags(pool, pkt);
+	nbpool_put_frags(pool, pkt, 0);
 	pool->buffers_held--;
 	nbpool_push_buffer(pool, pkt->buf_id);
 	nbpool_push_pkt(pool, pkt);
@@ -618,7 +619,7 @@ static noinline int nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *
 	/* The cache holds packets of one buffer: a chain's others go home. */
 	if (pkt->nr_frags) {
 		nbpool_lock(pool, flags);
-		nbpool_put_frags(pool, pkt);
+		nbpool_put_frags(pool, pkt, 0);
 		nbpool_unlock(pool, flags);
 	}
 	if (unlikely(c->count == c->max))

@@ -9,6 +9,7 @@
 
 #include <linux/mm_types.h>
 #include <linux/netdevice.h>
+#include <linux/skbuff.h>
 
 #ifdef NBPOOL_HAVE_PAGE_POOL_HELPERS_H	/* 6.6+: page_pool.h was split */
 #include <net/page_pool/helpers.h>
@@ -59,6 +60,26 @@ static inline bool nbpool_napi_local(const struct napi_struct *napi)
 #else
 #define nbpool_hrtimer_setup(timer, fn, clock, mode)	\
 	do { hrtimer_init(timer, clock, mode); (timer)->function = (fn); } while (0)
+#endif
+
+/* 6.5 added skb_frag_fill_page_desc(); 7.x removed __skb_frag_set_page(). */
+#ifdef NBPOOL_HAVE_SKB_FRAG_FILL_PAGE_DESC
+#define nbpool_skb_frag_fill(frag, page, off, size)	skb_frag_fill_page_desc(frag, page, off, size)
+#else
+static inline void nbpool_skb_frag_fill(skb_frag_t *frag, struct page *page,
+					unsigned int off, unsigned int size)
+{
+	__skb_frag_set_page(frag, page);
+	skb_frag_off_set(frag, off);
+	skb_frag_size_set(frag, size);
+}
+#endif
+
+/* 6.2 added the truesize of an XDP frame's fragments to skb_shared_info. */
+#ifdef NBPOOL_HAVE_XDP_FRAGS_TRUESIZE
+#define nbpool_xdp_frags_truesize_set(sinfo, size)	((sinfo)->xdp_frags_truesize = (size))
+#else
+#define nbpool_xdp_frags_truesize_set(sinfo, size)	do { (void)(sinfo); (void)(size); } while (0)
 #endif
 
 #endif /* _NBPOOL_COMPAT_H */

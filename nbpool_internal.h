@@ -8,6 +8,8 @@
  *                     list of packets coming back from other contexts
  *   nbpool_stats.c    statistics, the outstanding-buffer walk, ethtool, getters
  *   nbpool_packet.c   packet data bounds, DMA syncs, skbs
+ *   nbpool_offload.c  offload metadata between packets and skbs
+ *   nbpool_xdp.c      XDP programs on packets, XDP frames in and out
  *   nbpool_debugfs.c  /sys/kernel/debug/nbpool
  * Drivers use nbpool.h only.
  */
@@ -61,6 +63,11 @@ struct nbpool_pcpu_counters {
 	u64 lent;
 	u64 rx_copies;
 	u64 tx_copies;
+	u64 xdp_pass;
+	u64 xdp_drops;
+	u64 xdp_tx;
+	u64 xdp_redirects;
+	u64 xdp_xmit_copies;
 };
 
 /*
@@ -269,11 +276,18 @@ void nbpool_cache_flush(struct nbpool *pool, unsigned int keep);
 void nbpool_cache_take_back(struct nbpool *pool);
 void nbpool_take_back_work(struct work_struct *work);
 int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller);
-void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt);
+void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt, unsigned int keep);
 int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller);
 int nbpool_take_buffer(struct nbpool *pool, u32 *buf_id);
 void nbpool_buffer_addr(const struct nbpool *pool, u32 buf_id, void **buf, dma_addr_t *dma);
 unsigned int nbpool_buffers_free(struct nbpool *pool);
+
+/* nbpool_packet.c */
+bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, const char *caller);
+void nbpool_packet_cpu_wrote(struct nbpool_packet *pkt);
+void nbpool_lend_out(struct nbpool_packet *pkt, const char *caller);
+struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, gfp_t gfp,
+					 const char *caller);
 
 /* nbpool_offload.c */
 void nbpool_offload_to_skb(struct nbpool_packet *pkt, struct sk_buff *skb);

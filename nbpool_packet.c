@@ -147,6 +147,23 @@ static bool nbpool_packet_cpu_synced(const struct nbpool_packet *pkt)
 }
 
 /**
+ * nbpool_packet_cpu_wrote() - the CPU's view of the packet is its data now
+ * @pkt: a packet held by the caller whose data the CPU rewrote (an XDP
+ *	program), its offset and lengths set to the result
+ *
+ * A later sync for the CPU would copy the device's old bytes over what the
+ * CPU wrote (bounce buffers): mark every byte of it synced instead.
+ *
+ * Context: any; the caller owns the packet.
+ */
+void nbpool_packet_cpu_wrote(struct nbpool_packet *pkt)
+{
+	pkt->cpu_synced_start = pkt->offset;
+	pkt->cpu_synced_end = pkt->offset + pkt->len;
+	pkt->flags |= NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED;
+}
+
+/**
  * nbpool_packet_sync_for_device() - hand data the CPU wrote to the device
  * @pkt: a packet held by the caller
  *
@@ -197,7 +214,7 @@ int nbpool_packet_repost(struct nbpool_packet *pkt)
 	pool = pkt->pool;
 	if (pkt->nr_frags) {
 		nbpool_lock(pool, flags);
-		nbpool_put_frags(pool, pkt);
+		nbpool_put_frags(pool, pkt, 0);
 		nbpool_unlock(pool, flags);
 	}
 	pkt->range = pool->fresh_range;
@@ -392,6 +409,22 @@ static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
 	return skb;
 }
 
+/**
+ * nbpool_lend_out() - a packet's buffers leave with the page references taken for them
+ * @pkt: a held packet; each of its buffers' pages holds one more reference,
+ *	which whoever has the buffer now (an skb, an XDP frame) drops
+ * @caller: function name for the message on a double free
+ *
+ * The descriptor goes home at once, the buffers when their pages do.
+ *
+ * Context: any context but NMI.
+ */
+void nbpool_lend_out(struct nbpool_packet *pkt, const char *caller)
+{
+	this_cpu_add(pkt->pool->pcpu->lent, 1 + pkt->nr_frags);
+	nbpool_give_back(pkt, NBPOOL_PKT_LENT, caller);
+}
+
 /*
  * The buffers go up the stack in @skb, built on the first: the others
  * become its page fragments. The skb holds a reference on each buffer's
@@ -410,8 +443,46 @@ static void nbpool_lend(struct nbpool *pool, struct nbpool_packet *pkt, struct s
 		skb_add_rx_frag(skb, i, page, f->buf - page_address(page) + f->offset, f->len,
 				pool->buffer_size);
 	}
-	this_cpu_add(pool->pcpu->lent, 1 + pkt->nr_frags);
-	nbpool_give_back(pkt, NBPOOL_PKT_LENT, "nbpool_packet_to_skb");
+	nbpool_lend_out(pkt, "nbpool_packet_to_skb");
+}
+
+/**
+ * nbpool_packet_rx_ready() - may the CPU read a received packet now?
+ * @pkt: the packet the driver hands over
+ * @caller: function name for messages
+ *
+ * The checks and syncs before the stack or an XDP program reads a received
+ * frame: a held packet of a pool that receives, outside NMI, its offset
+ * and lengths (public fields: a driver may have written them) within its
+ * buffers, and every byte of it synced for the CPU.
+ *
+ * Context: any context but NMI; the caller owns the packet.
+ * Return: true, or false after a message and a count in bad_calls.
+ */
+bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, const char *caller)
+{
+	struct nbpool *pool;
+
+	if (!nbpool_packet_held(pkt, caller))
+		return false;
+	pool = pkt->pool;
+	if (unlikely(pool->dma_dir == DMA_TO_DEVICE || in_nmi())) {
+		nbpool_count_bad(pool);
+		pr_err_ratelimited("%s: pool %s: %s\n", caller, pool->name,
+				   in_nmi() ? "called in NMI" : "a DMA_TO_DEVICE pool cannot receive");
+		return false;
+	}
+	if (unlikely(!nbpool_fits(pkt->offset, pkt->len, pkt->data_end))) {
+		nbpool_bad_bounds(pkt, caller, pkt->offset, pkt->len);
+		return false;
+	}
+	if (unlikely(pkt->nr_frags) && !nbpool_frags_fit(pkt, caller))
+		return false;
+	if (!nbpool_packet_cpu_synced(pkt))
+		nbpool_packet_sync_for_cpu(pkt);
+	else if (unlikely(pkt->nr_frags) && !(pkt->flags & NBPOOL_PKT_FRAGS_SYNCED))
+		nbpool_frags_sync_for_cpu(pkt);
+	return true;
 }
 
 /**
@@ -443,27 +514,9 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 	struct nbpool *pool;
 	struct sk_buff *skb;
 
-	if (!nbpool_packet_held(pkt, __func__))
+	if (!nbpool_packet_rx_ready(pkt, __func__))
 		return NULL;
 	pool = pkt->pool;
-	if (unlikely(pool->dma_dir == DMA_TO_DEVICE || in_nmi())) {
-		nbpool_count_bad(pool);
-		pr_err_ratelimited("%s: pool %s: %s\n", __func__, pool->name,
-				   in_nmi() ? "called in NMI" : "a DMA_TO_DEVICE pool cannot receive");
-		return NULL;
-	}
-	/* offset and len are public fields: a driver may have written them. */
-	if (unlikely(!nbpool_fits(pkt->offset, pkt->len, pkt->data_end))) {
-		nbpool_bad_bounds(pkt, __func__, pkt->offset, pkt->len);
-		return NULL;
-	}
-	if (unlikely(pkt->nr_frags) && !nbpool_frags_fit(pkt, __func__))
-		return NULL;
-	if (!nbpool_packet_cpu_synced(pkt))
-		nbpool_packet_sync_for_cpu(pkt);
-	else if (unlikely(pkt->nr_frags) && !(pkt->flags & NBPOOL_PKT_FRAGS_SYNCED))
-		nbpool_frags_sync_for_cpu(pkt);
-
 	if (nbpool_buffers_free(pool) < pool->rx_copy_watermark) {
 		skb = nbpool_copy_to_skb(pkt);
 	} else {
@@ -482,6 +535,59 @@ struct sk_buff *nbpool_packet_to_skb(struct nbpool_packet *pkt)
 	return skb;
 }
 EXPORT_SYMBOL(nbpool_packet_to_skb);
+
+/**
+ * nbpool_alloc_frame() - a packet with room for a frame to transmit
+ * @pool: the TX (or bidirectional) pool
+ * @len: the frame's length
+ * @gfp: as for nbpool_alloc()
+ * @caller: function name for messages
+ *
+ * The frame starts at the pool's headroom and continues from the start of
+ * each chained buffer: the packet's and its buffers' lengths are set to
+ * the frame's layout, for the caller to fill.
+ *
+ * Context: as nbpool_alloc().
+ * Return: the packet, or ERR_PTR(-ENOBUFS), ERR_PTR(-EMSGSIZE) or
+ * ERR_PTR(-EINVAL) as nbpool_packet_from_skb() describes.
+ */
+struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, gfp_t gfp,
+					 const char *caller)
+{
+	unsigned int head, more, at, i;
+	struct nbpool_packet *pkt;
+
+	if (!nbpool_pool_valid(pool, caller))
+		return ERR_PTR(-EINVAL);
+	if (unlikely(pool->dma_dir == DMA_FROM_DEVICE)) {
+		nbpool_count_bad(pool);
+		pr_err_ratelimited("%s: pool %s is a DMA_FROM_DEVICE pool: the device cannot read it\n",
+				   caller, pool->name);
+		return ERR_PTR(-EINVAL);
+	}
+	head = pool->data_end - pool->headroom;
+	more = len > head ? DIV_ROUND_UP(len - head, pool->data_end) : 0;
+	if (unlikely(more > pool->max_frags)) {
+		pr_err_ratelimited("%s: pool %s: a frame of %u bytes exceeds the %u bytes of %u buffers\n",
+				   caller, pool->name, len,
+				   head + pool->max_frags * pool->data_end, pool->max_frags + 1);
+		return ERR_PTR(-EMSGSIZE);
+	}
+	pkt = nbpool_alloc(pool, gfp);
+	if (!pkt)
+		return ERR_PTR(-ENOBUFS);
+	for (i = 0; i < more; i++) {
+		if (nbpool_packet_add_buffer(pkt, gfp)) {
+			nbpool_free(pkt);	/* with the buffers chained so far */
+			return ERR_PTR(-ENOBUFS);
+		}
+	}
+	pkt->len = min(len, head);
+	for (at = pkt->len, i = 0; i < more; at += pkt->frags[i++].len)
+		pkt->frags[i].len = min(len - at, pool->data_end);
+	pkt->direction = NBPOOL_DIR_TX;
+	return pkt;
+}
 
 /**
  * nbpool_packet_from_skb() - copy an skb to transmit into pool buffers
@@ -511,45 +617,20 @@ EXPORT_SYMBOL(nbpool_packet_to_skb);
 struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 					     struct sk_buff *skb, gfp_t gfp)
 {
-	unsigned int head, more, at, i;
 	struct nbpool_packet *pkt;
+	unsigned int at, i;
 
-	if (unlikely(!skb || !pool || pool->magic != NBPOOL_MAGIC)) {
-		pr_err_ratelimited("%s: invalid pool %p or skb %p\n", __func__, pool, skb);
+	if (unlikely(!skb)) {
+		pr_err_ratelimited("%s: no skb\n", __func__);
 		return ERR_PTR(-EINVAL);
 	}
-	if (unlikely(pool->dma_dir == DMA_FROM_DEVICE)) {
-		nbpool_count_bad(pool);
-		pr_err_ratelimited("%s: pool %s is a DMA_FROM_DEVICE pool: the device cannot read it\n",
-				   __func__, pool->name);
-		return ERR_PTR(-EINVAL);
-	}
-	head = pool->data_end - pool->headroom;
-	more = skb->len > head ? DIV_ROUND_UP(skb->len - head, pool->data_end) : 0;
-	if (unlikely(more > pool->max_frags)) {
-		pr_err_ratelimited("%s: pool %s: skb of %u bytes exceeds the %u bytes of %u buffers\n",
-				   __func__, pool->name, skb->len,
-				   head + pool->max_frags * pool->data_end, pool->max_frags + 1);
-		return ERR_PTR(-EMSGSIZE);
-	}
-	pkt = nbpool_alloc(pool, gfp);
-	if (!pkt)
-		return ERR_PTR(-ENOBUFS);
-	for (i = 0; i < more; i++) {
-		if (nbpool_packet_add_buffer(pkt, gfp)) {
-			nbpool_free(pkt);	/* with the buffers chained so far */
-			return ERR_PTR(-ENOBUFS);
-		}
-	}
-
+	pkt = nbpool_alloc_frame(pool, skb->len, gfp, __func__);
+	if (IS_ERR(pkt))
+		return pkt;
 	/* Cannot fail: every range copied lies within the skb. */
-	pkt->len = min(skb->len, head);
 	skb_copy_bits(skb, 0, nbpool_packet_data(pkt), pkt->len);
-	for (at = pkt->len, i = 0; i < more; at += pkt->frags[i++].len) {
-		pkt->frags[i].len = min(skb->len - at, pool->data_end);
+	for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
 		skb_copy_bits(skb, at, pkt->frags[i].buf, pkt->frags[i].len);
-	}
-	pkt->direction = NBPOOL_DIR_TX;
 	nbpool_offload_from_skb(pkt, skb);
 	nbpool_packet_sync_for_device(pkt);
 	this_cpu_inc(pool->pcpu->tx_copies);

@@ -92,6 +92,11 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 		stats->lent += READ_ONCE(pc->lent);
 		stats->rx_copies += READ_ONCE(pc->rx_copies);
 		stats->tx_copies += READ_ONCE(pc->tx_copies);
+		stats->xdp_pass += READ_ONCE(pc->xdp_pass);
+		stats->xdp_drops += READ_ONCE(pc->xdp_drops);
+		stats->xdp_tx += READ_ONCE(pc->xdp_tx);
+		stats->xdp_redirects += READ_ONCE(pc->xdp_redirects);
+		stats->xdp_xmit_copies += READ_ONCE(pc->xdp_xmit_copies);
 	}
 
 	nbpool_lock(pool, flags);
@@ -188,7 +193,8 @@ EXPORT_SYMBOL(nbpool_walk_outstanding);
 static const char * const nbpool_stat_names[] = {
 	"allocs", "alloc_fast", "frees", "alloc_fail", "lent", "returned", "rx_copies",
 	"tx_copies", "bad_calls", "buffers", "buffers_free", "buffers_driver",
-	"buffers_stack", "packets_free",
+	"buffers_stack", "packets_free", "xdp_pass", "xdp_drops", "xdp_tx", "xdp_redirects",
+	"xdp_xmit_copies",
 };
 
 static_assert(ARRAY_SIZE(nbpool_stat_names) == sizeof(struct nbpool_stats) / sizeof(u64));

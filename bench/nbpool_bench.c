@@ -21,6 +21,8 @@
 #include <linux/dma-mapping.h>
 #include <linux/mm.h>
 #include <linux/vmstat.h>
+#include <linux/filter.h>
+#include <net/xdp.h>
 #include "nbpool.h"
 #include "nbpool_compat.h"
 
@@ -89,13 +91,13 @@ static void report(const char *what, const char *variant, u64 ns, u64 ops)
 
 static struct nbpool *bench_pool(struct napi_runner *r, unsigned int count,
 				 unsigned int size, enum dma_data_direction dir,
-				 unsigned int max_bufs)
+				 unsigned int max_bufs, unsigned int headroom)
 {
 	struct nbpool_params p = {
 		.dev = dev, .netdev = r ? r->ndev : NULL, .napi = r ? &r->napi : NULL,
 		.name = "bench", .packet_count = count, .buffer_count = count,
 		.buffer_size = size, .dma_dir = dir, .nid = NUMA_NO_NODE,
-		.max_buffers_per_packet = max_bufs,
+		.max_buffers_per_packet = max_bufs, .headroom = headroom,
 	};
 	struct nbpool *pool = nbpool_create(&p);
 
@@ -104,12 +106,12 @@ static struct nbpool *bench_pool(struct napi_runner *r, unsigned int count,
 
 /* A new RX pool owned by @r's NAPI in place of @old, which goes while the NAPI is off. */
 static struct nbpool *bench_repool(struct napi_runner *r, struct nbpool *old, unsigned int count,
-				   unsigned int size, unsigned int max_bufs)
+				   unsigned int size, unsigned int max_bufs, unsigned int headroom)
 {
 	napi_disable(&r->napi);
 	nbpool_destroy(old);
 	napi_enable(&r->napi);
-	return bench_pool(r, count, size, DMA_FROM_DEVICE, max_bufs);
+	return bench_pool(r, count, size, DMA_FROM_DEVICE, max_bufs, headroom);
 }
 
 /* Case 1: one alloc + one free in the owning NAPI poll. */
@@ -249,6 +251,82 @@ static void body_pp_lend(struct napi_runner *r)
 	r->ns = ktime_get_ns() - t0;
 }
 
+/*
+ * Case 11: XDP_DROP, the driver's part per frame: a 64-byte frame the
+ * device wrote is described to XDP, dropped, and its buffer is posted
+ * again. The program itself (the same few instructions for both) cannot
+ * be loaded from a module; the driver's end-to-end figure comes from a
+ * real one.
+ */
+struct xdp_bench {
+	void *pool;			/* struct nbpool or struct page_pool */
+	struct xdp_rxq_info rxq;
+};
+
+static void body_nbpool_xdp_drop(struct napi_runner *r)
+{
+	struct xdp_bench *xb = r->arg;
+	struct nbpool_packet *pkt = nbpool_alloc(xb->pool, GFP_ATOMIC);
+	struct xdp_buff xdp;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; pkt && i < loops; i++) {
+		nbpool_packet_set_len(pkt, 64);
+		if (unlikely(nbpool_packet_xdp_prepare(pkt, &xdp, &xb->rxq)))
+			break;
+		/* No program ran: nothing to name in a report. */
+		if (unlikely(nbpool_packet_xdp_verdict(pkt, &xdp, NULL, XDP_DROP) != XDP_DROP))
+			break;
+		nbpool_packet_repost(pkt);
+	}
+	r->ns = ktime_get_ns() - t0;
+	if (pkt)
+		nbpool_free(pkt);
+}
+
+static void body_pp_xdp_drop(struct napi_runner *r)
+{
+	struct xdp_bench *xb = r->arg;
+	struct page *page = page_pool_dev_alloc_pages(xb->pool);
+	struct xdp_buff xdp;
+	unsigned int i;
+	u64 t0 = ktime_get_ns();
+
+	for (i = 0; page && i < loops; i++) {
+		dma_sync_single_range_for_cpu(dev, page_pool_get_dma_addr(page),
+					      XDP_PACKET_HEADROOM, 64, DMA_FROM_DEVICE);
+		xdp_init_buff(&xdp, PAGE_SIZE, &xb->rxq);
+		xdp_prepare_buff(&xdp, page_address(page), XDP_PACKET_HEADROOM, 64, true);
+		page_pool_recycle_direct(xb->pool, page);
+		page = page_pool_dev_alloc_pages(xb->pool);
+	}
+	r->ns = ktime_get_ns() - t0;
+	if (page)
+		page_pool_recycle_direct(xb->pool, page);
+}
+
+/* Case 11 for both: @pool with XDP's headroom, @pp as a page_pool driver registers it. */
+static void bench_xdp_drop(struct napi_runner *r, struct nbpool *pool, struct page_pool *pp)
+{
+	struct xdp_bench xb = { .pool = pool };
+
+	if (nbpool_xdp_rxq_info_reg(pool, &xb.rxq, r->ndev, 0, 0))
+		return;
+	best_in_napi(r, body_nbpool_xdp_drop, &xb, 3);
+	report("xdp_drop", "nbpool", r->ns, loops);
+	xdp_rxq_info_unreg(&xb.rxq);
+
+	xb.pool = pp;
+	if (__xdp_rxq_info_reg(&xb.rxq, r->ndev, 0, 0, 0))
+		return;
+	if (!xdp_rxq_info_reg_mem_model(&xb.rxq, MEM_TYPE_PAGE_POOL, pp)) {
+		best_in_napi(r, body_pp_xdp_drop, &xb, 3);
+		report("xdp_drop", "page_pool", r->ns, loops);
+	}
+	xdp_rxq_info_unreg(&xb.rxq);
+}
+
 static struct page_pool *bench_page_pool(struct napi_runner *r)
 {
 	struct page_pool_params pp = {
@@ -285,7 +363,7 @@ static u64 bench_map_per_packet(unsigned int n)
 /* Case 5: TX of an skb: copy into a pool buffer, or map the skb itself. */
 static void bench_tx(unsigned int len)
 {
-	struct nbpool *pool = bench_pool(NULL, 64, len + 64, DMA_TO_DEVICE, 1);
+	struct nbpool *pool = bench_pool(NULL, 64, len + 64, DMA_TO_DEVICE, 1, 0);
 	struct sk_buff *skb = alloc_skb(len, GFP_KERNEL);
 	unsigned int i, n = loops / 10;
 	char name[16];
@@ -415,7 +493,7 @@ static int __init nbpool_bench_init(void)
 	napi_enable(&r->napi);
 	set_cpus_allowed_ptr(current, cpumask_of(smp_processor_id()));
 
-	pool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE, 1);
+	pool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE, 1, 0);
 	pp = bench_page_pool(r);
 	if (!pool || IS_ERR(pp))
 		return -ENOMEM;
@@ -430,21 +508,22 @@ static int __init nbpool_bench_init(void)
 	report("lend", "nbpool", r->ns, loops);
 	best_in_napi(r, body_pp_lend, pp, 3);
 	report("lend", "page_pool", r->ns, loops);
-	pool = bench_repool(r, pool, 1024, 2048, NBPOOL_MAX_BUFFERS_PER_PACKET);
+	pool = bench_repool(r, pool, 1024, 2048, NBPOOL_MAX_BUFFERS_PER_PACKET, 0);
 	if (!pool)
 		return -ENOMEM;
 	best_in_napi(r, body_nbpool_jumbo, pool, 3);
 	report("rx9000", "chain_of_2048", r->ns, loops / 8);
-	pool = bench_repool(r, pool, 256, 16384, 1);
+	pool = bench_repool(r, pool, 256, 16384, 1, 0);
 	if (!pool)
 		return -ENOMEM;
 	best_in_napi(r, body_nbpool_jumbo, pool, 3);
 	report("rx9000", "one_16k", r->ns, loops / 8);
-	pool = bench_repool(r, pool, 1024, 2048, 1);
+	pool = bench_repool(r, pool, 1024, 2048, 1, XDP_PACKET_HEADROOM);
 	if (!pool)
 		return -ENOMEM;
-	rpool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE, 1);
-	lpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE, 1);
+	bench_xdp_drop(r, pool, pp);
+	rpool = bench_pool(r, 1024, 2048, DMA_FROM_DEVICE, 1, 0);
+	lpool = bench_pool(NULL, 1024, 2048, DMA_FROM_DEVICE, 1, 0);
 	if (rpool && lpool)
 		bench_remote(rpool, lpool, pp);
 	nbpool_destroy(lpool);
@@ -464,7 +543,7 @@ static int __init nbpool_bench_init(void)
 		u64 t0 = ktime_get_ns();
 		unsigned long free0 = global_zone_page_state(NR_FREE_PAGES);
 
-		pool = bench_pool(r, scale[i], 2048, DMA_FROM_DEVICE, 1);
+		pool = bench_pool(r, scale[i], 2048, DMA_FROM_DEVICE, 1, 0);
 		if (!pool)
 			break;
 		snprintf(name, sizeof(name), "create%u", scale[i]);

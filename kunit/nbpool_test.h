@@ -47,6 +47,39 @@ static inline void nbpool_test_fail_nth(struct kunit *test, unsigned int n)
 	kunit_skip(test, "needs CONFIG_FAULT_INJECTION");
 #endif
 }
+/* Byte @i of a test frame: depends on the position, so a misplaced buffer shows. */
+static inline u8 nbpool_test_frame_byte(unsigned int i)
+{
+	return i * 7 + (i >> 8) + 1;
+}
+
+/* Write bytes @from .. @from + @len - 1 of the test frame at @dst. */
+static inline void nbpool_test_fill(u8 *dst, unsigned int from, unsigned int len)
+{
+	unsigned int i;
+
+	for (i = 0; i < len; i++)
+		dst[i] = nbpool_test_frame_byte(from + i);
+}
+
+/* How many of the @len bytes at @data are not the test frame's from position @from. */
+static inline unsigned int nbpool_test_wrong(const u8 *data, unsigned int from, unsigned int len)
+{
+	unsigned int i, bad = 0;
+
+	for (i = 0; i < len; i++)
+		bad += data[i] != nbpool_test_frame_byte(from + i);
+	return bad;
+}
+
+/*
+ * A received test frame of @total bytes as a device writes it across RX
+ * buffers of @pool, each filled to its capacity: a packet per buffer,
+ * appended to the first. Returns the first; *@bufs is how many buffers it
+ * took.
+ */
+struct nbpool_packet *nbpool_test_rx_chain(struct kunit *test, struct nbpool *pool,
+					   unsigned int total, unsigned int *bufs);
 /* How many buffers nbpool_walk_outstanding() reports for @holder. */
 int nbpool_test_count_held(struct nbpool *pool, enum nbpool_holder holder);
 /*

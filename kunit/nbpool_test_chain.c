@@ -13,61 +13,9 @@
 #define MAX_BUFS	6
 #define JUMBO		9014	/* a 9000-byte MTU frame with its Ethernet header */
 
-/* Byte @i of a frame: depends on the position, so a misplaced buffer shows. */
-static u8 frame_byte(unsigned int i)
-{
-	return i * 7 + (i >> 8) + 1;
-}
-
-static void fill(u8 *dst, unsigned int from, unsigned int len)
-{
-	unsigned int i;
-
-	for (i = 0; i < len; i++)
-		dst[i] = frame_byte(from + i);
-}
-
-/* How many of the @len bytes at @data are not the frame's from position @from. */
-static unsigned int wrong(const u8 *data, unsigned int from, unsigned int len)
-{
-	unsigned int i, bad = 0;
-
-	for (i = 0; i < len; i++)
-		bad += data[i] != frame_byte(from + i);
-	return bad;
-}
-
 static u8 *device_view(struct kunit *test, dma_addr_t dma)
 {
 	return nbpool_test_device_view(nbpool_test_dev(test), dma);
-}
-
-/*
- * A received frame of @total bytes as a device writes it across RX
- * buffers, each filled to its capacity: a packet per buffer, appended to
- * the first. Returns the first; *@bufs is how many buffers it took.
- */
-static struct nbpool_packet *rx_chain(struct kunit *test, struct nbpool *pool,
-				      unsigned int total, unsigned int *bufs)
-{
-	struct nbpool_packet *head = NULL, *pkt;
-	unsigned int at = 0, len;
-
-	*bufs = 0;
-	do {
-		pkt = nbpool_alloc(pool, GFP_KERNEL);
-		KUNIT_ASSERT_NOT_NULL(test, pkt);
-		len = min(total - at, nbpool_packet_capacity(pkt));
-		fill(device_view(test, nbpool_packet_dma_addr(pkt)), at, len);
-		KUNIT_ASSERT_EQ(test, nbpool_packet_set_len(pkt, len), 0);
-		if (head)
-			KUNIT_ASSERT_EQ(test, nbpool_packet_append(head, pkt), 0);
-		else
-			head = pkt;
-		at += len;
-		++*bufs;
-	} while (at < total);
-	return head;
 }
 
 /* The skb holds the frame byte for byte, built the way the pool chose. */
@@ -78,7 +26,7 @@ static void expect_frame(struct kunit *test, struct sk_buff *skb, unsigned int t
 	KUNIT_ASSERT_NOT_NULL(test, flat);
 	KUNIT_ASSERT_EQ(test, skb->len, total);
 	KUNIT_ASSERT_EQ(test, skb_copy_bits(skb, 0, flat, total), 0);
-	KUNIT_EXPECT_EQ_MSG(test, wrong(flat, 0, total), 0U, "frame of %u bytes", total);
+	KUNIT_EXPECT_EQ_MSG(test, nbpool_test_wrong(flat, 0, total), 0U, "frame of %u bytes", total);
 	kunit_kfree(test, flat);
 }
 
@@ -109,7 +57,7 @@ static void nbpool_chain_rx(struct kunit *test)
 		nbpool_free(pkt);
 
 		for (t = 0; t < ARRAY_SIZE(totals); t++) {
-			pkt = rx_chain(test, pool, totals[t], &bufs);
+			pkt = nbpool_test_rx_chain(test, pool, totals[t], &bufs);
 			KUNIT_EXPECT_EQ(test, nbpool_packet_buffers(pkt), bufs);
 			KUNIT_EXPECT_EQ(test, nbpool_packet_total_len(pkt), totals[t]);
 			nbpool_test_expect_chain_books(test, pool, 1, bufs, 0);
@@ -147,7 +95,7 @@ static struct sk_buff *frame_skb(struct kunit *test, unsigned int total)
 	struct sk_buff *skb = alloc_skb(at, GFP_KERNEL);
 
 	KUNIT_ASSERT_NOT_NULL(test, skb);
-	fill(skb_put(skb, at), 0, at);
+	nbpool_test_fill(skb_put(skb, at), 0, at);
 	while (at < total) {
 		unsigned int len = min_t(unsigned int, total - at, PAGE_SIZE);
 		struct page *page = alloc_page(GFP_KERNEL);
@@ -155,7 +103,7 @@ static struct sk_buff *frame_skb(struct kunit *test, unsigned int total)
 		if (!page)
 			kfree_skb(skb);
 		KUNIT_ASSERT_NOT_NULL(test, page);
-		fill(page_address(page), at, len);
+		nbpool_test_fill(page_address(page), at, len);
 		skb_add_rx_frag(skb, i++, page, 0, len, PAGE_SIZE);
 		at += len;
 	}
@@ -168,12 +116,12 @@ static void expect_device_reads(struct kunit *test, struct nbpool_packet *pkt,
 {
 	unsigned int at = nbpool_packet_len(pkt), i;
 
-	KUNIT_EXPECT_EQ(test, wrong(device_view(test, nbpool_packet_dma_addr(pkt)), 0, at), 0U);
+	KUNIT_EXPECT_EQ(test, nbpool_test_wrong(device_view(test, nbpool_packet_dma_addr(pkt)), 0, at), 0U);
 	for (i = 0; i + 1 < nbpool_packet_buffers(pkt); i++) {
 		const struct nbpool_frag *f = nbpool_packet_frag(pkt, i);
 
 		KUNIT_EXPECT_EQ(test, f->offset, 0U);
-		KUNIT_EXPECT_EQ_MSG(test, wrong(device_view(test, nbpool_frag_dma_addr(f)), at,
+		KUNIT_EXPECT_EQ_MSG(test, nbpool_test_wrong(device_view(test, nbpool_frag_dma_addr(f)), at,
 						f->len), 0U, "buffer %u", i + 1);
 		at += f->len;
 	}

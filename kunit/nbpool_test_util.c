@@ -152,5 +152,30 @@ void nbpool_test_expect_drain(struct kunit *test, struct nbpool *pool, unsigned 
 }
 EXPORT_SYMBOL_GPL(nbpool_test_expect_drain);
 
+struct nbpool_packet *nbpool_test_rx_chain(struct kunit *test, struct nbpool *pool,
+					   unsigned int total, unsigned int *bufs)
+{
+	struct nbpool_packet *head = NULL, *pkt;
+	unsigned int at = 0, len;
+
+	*bufs = 0;
+	do {
+		pkt = nbpool_alloc(pool, GFP_KERNEL);
+		KUNIT_ASSERT_NOT_NULL(test, pkt);
+		len = min(total - at, nbpool_packet_capacity(pkt));
+		nbpool_test_fill(nbpool_test_device_view(nbpool_test_dev(test),
+							 nbpool_packet_dma_addr(pkt)), at, len);
+		KUNIT_ASSERT_EQ(test, nbpool_packet_set_len(pkt, len), 0);
+		if (head)
+			KUNIT_ASSERT_EQ(test, nbpool_packet_append(head, pkt), 0);
+		else
+			head = pkt;
+		at += len;
+		++*bufs;
+	} while (at < total);
+	return head;
+}
+EXPORT_SYMBOL_GPL(nbpool_test_rx_chain);
+
 MODULE_DESCRIPTION("KUnit fixtures and main suites for nbpool");
 MODULE_LICENSE("GPL");

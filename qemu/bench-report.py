@@ -44,6 +44,8 @@ def main():
               ('lend', 'nbpool'), ('lend', 'page_pool'), 'report', lambda r: None)
     ratio_row('10. 9000-byte RX frame to an skb and back: chain of 2048-byte buffers vs one 16 KiB buffer, per frame',
               ('rx9000', 'chain_of_2048'), ('rx9000', 'one_16k'), 'report', lambda r: None)
+    ratio_row('11. XDP_DROP, the driver\'s part per frame: describe, drop, post again (vs page_pool)',
+              ('xdp_drop', 'nbpool'), ('xdp_drop', 'page_pool'), '<= 1.0x', lambda r: r <= 1.0)
     for size in (64, 1500, 9000):
         k = f'tx{size}'
         n, b = wall.get((k, 'nbpool_copy')), wall.get((k, 'dma_map_single'))

@@ -17,6 +17,10 @@
 #include <linux/if_vlan.h>
 #include <linux/delay.h>
 #include <linux/debugfs.h>
+#include <linux/etherdevice.h>
+#include <linux/filter.h>
+#include <linux/random.h>
+#include <net/xdp.h>
 #include "nbpool.h"
 #include "kunit/nbpool_test_freed.h"
 #include "kunit/nbpool_test_books.h"
@@ -352,6 +356,108 @@ static void check_jumbo_chain(void)
 	nbpool_destroy(pool);
 }
 
+/* A frame the device wrote across two RX buffers: @len1 bytes of @flat, then @len2. */
+static struct nbpool_packet *xdp_rx(struct nbpool *pool, const u8 *flat, unsigned int len1,
+				    unsigned int len2)
+{
+	struct nbpool_packet *a = nbpool_alloc(pool, GFP_KERNEL), *b = nbpool_alloc(pool, GFP_KERNEL);
+
+	if (!a || !b)
+		goto fail;
+	memcpy(nbpool_test_device_view(dma_dev, nbpool_packet_dma_addr(a)), flat, len1);
+	memcpy(nbpool_test_device_view(dma_dev, nbpool_packet_dma_addr(b)), flat + len1, len2);
+	if (nbpool_packet_set_len(a, len1) || nbpool_packet_set_len(b, len2) ||
+	    nbpool_packet_append(a, b))
+		goto fail;
+	return a;
+fail:
+	if (a)
+		nbpool_free(a);
+	if (b)
+		nbpool_free(b);
+	return NULL;
+}
+
+/* A program pushes a header in front of a two-buffer frame and passes it. */
+static bool xdp_pass_chain(struct nbpool *pool, struct xdp_rxq_info *rxq, const u8 *flat)
+{
+	struct nbpool_packet *pkt = xdp_rx(pool, flat, 1000, 800);
+	u8 *got = kmalloc(ETH_HLEN + 1800, GFP_KERNEL);
+	struct sk_buff *skb = NULL;
+	struct xdp_buff xdp;
+	bool ok = false;
+
+	if (!pkt || !got || nbpool_packet_xdp_prepare(pkt, &xdp, rxq))
+		goto out;
+	xdp.data -= ETH_HLEN;
+	memset(xdp.data, 0xee, ETH_HLEN);
+	if (nbpool_packet_xdp_verdict(pkt, &xdp, NULL, XDP_PASS) != XDP_PASS)
+		goto out;
+	skb = nbpool_packet_to_skb(pkt);
+	pkt = NULL;
+	ok = skb && skb->len == ETH_HLEN + 1800 && !skb_copy_bits(skb, 0, got, skb->len) &&
+	     !memchr_inv(got, 0xee, ETH_HLEN) && !memcmp(got + ETH_HLEN, flat, 1800) &&
+	     chain_books(pool, 0, 0, 2, false);
+out:
+	if (pkt)
+		nbpool_free(pkt);
+	kfree_skb(skb);
+	kfree(got);
+	return ok && books(pool, 0, 0, false);
+}
+
+/* An XDP frame made of a two-buffer packet lends both until it is returned. */
+static bool xdp_frame_lend(struct nbpool *pool, struct xdp_rxq_info *rxq, const u8 *flat)
+{
+	struct nbpool_packet *pkt = xdp_rx(pool, flat, 1000, 800);
+	struct xdp_frame *xdpf;
+	struct xdp_buff xdp;
+	bool ok;
+
+	if (!pkt)
+		return false;
+	if (nbpool_packet_xdp_prepare(pkt, &xdp, rxq)) {
+		nbpool_free(pkt);
+		return false;
+	}
+	xdpf = nbpool_packet_xdp_frame(pkt, &xdp);
+	if (!xdpf) {
+		nbpool_free(pkt);
+		return false;
+	}
+	ok = xdp_get_frame_len(xdpf) == 1800 && chain_books(pool, 0, 0, 2, false);
+	xdp_return_frame(xdpf);
+	return ok && books(pool, 0, 0, false);
+}
+
+static void check_xdp(void)
+{
+	struct nbpool_params p = {
+		.dev = dma_dev, .name = "selftest-xdp", .packet_count = 8, .buffer_count = 8,
+		.buffer_size = 2048, .headroom = XDP_PACKET_HEADROOM, .dma_dir = DMA_FROM_DEVICE,
+		.nid = NUMA_NO_NODE, .max_buffers_per_packet = 4,
+	};
+	struct net_device *ndev = alloc_etherdev(0);
+	struct nbpool *pool = ndev ? nbpool_create(&p) : ERR_PTR(-ENOMEM);
+	u8 *flat = kmalloc(1800, GFP_KERNEL);
+	struct xdp_rxq_info rxq = {};
+	bool ok = !IS_ERR(pool) && flat && !nbpool_xdp_rxq_info_reg(pool, &rxq, ndev, 0, 0);
+
+	if (flat)
+		get_random_bytes(flat, 1800);
+	ok = ok && xdp_pass_chain(pool, &rxq, flat);
+	report(ok, "an XDP program's header on a two-buffer frame reaches the stack byte for byte");
+	ok = ok && xdp_frame_lend(pool, &rxq, flat) && books(pool, 0, 0, true);
+	report(ok, "an XDP frame of two buffers lends both until it is returned");
+	if (xdp_rxq_info_is_reg(&rxq))
+		xdp_rxq_info_unreg(&rxq);
+	if (!IS_ERR(pool))
+		nbpool_destroy(pool);
+	if (ndev)
+		free_netdev(ndev);
+	kfree(flat);
+}
+
 static int __init nbpool_selftest_init(void)
 {
 	struct pci_dev *pdev = pci_get_device(PCI_VENDOR_ID_REDHAT_QUMRANET,
@@ -374,6 +480,7 @@ static int __init nbpool_selftest_init(void)
 	check_lend_recycle();
 	check_tx_copy();
 	check_jumbo_chain();
+	check_xdp();
 	check_destroy_lent();
 	if (ops)
 		check_cross_cpu();
