@@ -231,6 +231,14 @@ struct nbpool_packet {
 	struct nbpool_frag *frags;
 };
 
+/*
+ * nbpool_packet.flags bit the inline setters below set: the packet carries
+ * something a fresh packet does not (metadata, chained buffers), to be
+ * cleared when it comes home, so that allocation writes only offset,
+ * length and state. nbpool's own; drivers never test it.
+ */
+#define NBPOOL_PKT_DIRTY	BIT(7)
+
 /* Pool lifecycle (nbpool_main.c) */
 struct nbpool *nbpool_create(const struct nbpool_params *params);
 void nbpool_destroy(struct nbpool *pool);
@@ -556,6 +564,7 @@ static inline struct nbpool *nbpool_packet_pool(const struct nbpool_packet *pkt)
  */
 static inline void nbpool_packet_set_link_header_len(struct nbpool_packet *pkt, u16 len)
 {
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->link_header_len = len;
 }
 
@@ -581,6 +590,7 @@ static inline u16 nbpool_packet_link_header_len(const struct nbpool_packet *pkt)
 static inline void nbpool_packet_set_direction(struct nbpool_packet *pkt,
 					       enum nbpool_direction dir)
 {
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->direction = dir;
 }
 
@@ -605,6 +615,7 @@ static inline enum nbpool_direction nbpool_packet_direction(const struct nbpool_
  */
 static inline void nbpool_packet_set_timestamp(struct nbpool_packet *pkt, u64 ns)
 {
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->timestamp = ns;
 }
 
@@ -629,6 +640,7 @@ static inline u64 nbpool_packet_timestamp(const struct nbpool_packet *pkt)
  */
 static inline void nbpool_packet_set_status(struct nbpool_packet *pkt, int status)
 {
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->status = status;
 }
 
@@ -683,6 +695,7 @@ static inline int nbpool_packet_set_csum_unnecessary(struct nbpool_packet *pkt,
 {
 	if (unlikely(level > SKB_MAX_CSUM_LEVEL))
 		return nbpool_packet_bad_offload(pkt, __func__, "checksum level", level);
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->offload.ip_summed = CHECKSUM_UNNECESSARY;
 	pkt->offload.csum_level = level;
 	return 0;
@@ -699,6 +712,7 @@ static inline int nbpool_packet_set_csum_unnecessary(struct nbpool_packet *pkt,
  */
 static inline void nbpool_packet_set_csum_complete(struct nbpool_packet *pkt, __wsum csum)
 {
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->offload.ip_summed = CHECKSUM_COMPLETE;
 	pkt->offload.csum = csum;
 }
@@ -726,6 +740,7 @@ static inline int nbpool_packet_set_csum_partial(struct nbpool_packet *pkt,
 		return nbpool_packet_bad_offload(pkt, __func__, "checksum start", start);
 	if (unlikely(offset > room - sizeof(__sum16) - start))
 		return nbpool_packet_bad_offload(pkt, __func__, "checksum offset", offset);
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->offload.ip_summed = CHECKSUM_PARTIAL;
 	pkt->offload.csum_start = start;
 	pkt->offload.csum_offset = offset;
@@ -748,6 +763,7 @@ static inline int nbpool_packet_set_rx_hash(struct nbpool_packet *pkt, u32 hash,
 {
 	if (unlikely(type == PKT_HASH_TYPE_NONE || (unsigned int)type > PKT_HASH_TYPE_L4))
 		return nbpool_packet_bad_offload(pkt, __func__, "hash type", type);
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->offload.hash_type = type;
 	pkt->offload.hash = hash;
 	return 0;
@@ -769,6 +785,7 @@ static inline int nbpool_packet_set_vlan_tag(struct nbpool_packet *pkt, __be16 p
 {
 	if (unlikely(proto != htons(ETH_P_8021Q) && proto != htons(ETH_P_8021AD)))
 		return nbpool_packet_bad_offload(pkt, __func__, "VLAN protocol", ntohs(proto));
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->offload.vlan_present = 1;
 	pkt->offload.vlan_proto = proto;
 	pkt->offload.vlan_tci = tci;
@@ -798,6 +815,7 @@ static inline int nbpool_packet_set_gso(struct nbpool_packet *pkt, unsigned int 
 		return nbpool_packet_bad_offload(pkt, __func__, "GSO type", type);
 	if (unlikely(segs > U16_MAX))
 		return nbpool_packet_bad_offload(pkt, __func__, "GSO segment count", segs);
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	pkt->offload.gso_size = size;
 	pkt->offload.gso_type = type;
 	pkt->offload.gso_segs = segs;

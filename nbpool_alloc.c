@@ -35,10 +35,29 @@
 /* A packet as the driver gets it: headroom offset, no data, clean metadata. */
 static __always_inline void nbpool_packet_init(struct nbpool *pool, struct nbpool_packet *pkt)
 {
+	/* The rest is as a fresh packet has it: see nbpool_packet_clean(). */
 	pkt->range = pool->fresh_range;
+	pkt->flags = NBPOOL_PKT_HELD;
+}
+
+/**
+ * nbpool_packet_clean() - a packet comes home: clear what it carried
+ * @pool: the pool
+ * @pkt: the packet, its state no longer held
+ *
+ * Metadata a driver or nbpool set (NBPOOL_PKT_DIRTY) goes, and so does the
+ * timestamp, which the list of returning packets overwrites: every packet
+ * in the pool is ready to hand out without clearing anything but its
+ * offset, length and state (nbpool_packet_init()).
+ *
+ * Context: pool->lock held, or the owner's poll (for a packet of one buffer).
+ */
+void nbpool_packet_clean(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	if (pkt->nr_frags)
+		nbpool_put_frags(pool, pkt, 0);
 	pkt->link_header_len = 0;
 	pkt->direction = NBPOOL_DIR_NONE;
-	pkt->flags = NBPOOL_PKT_HELD;
 	pkt->status = 0;
 	pkt->timestamp = 0;
 	memset(&pkt->offload, 0, sizeof(pkt->offload));
@@ -86,8 +105,10 @@ static void nbpool_home(struct nbpool *pool, struct nbpool_packet *pkt, bool len
 		for (i = 0; i < pkt->nr_frags; i++)
 			nbpool_lend_record(pool, pkt->frags[i].buf_id);
 		pkt->nr_frags = 0;
+		nbpool_packet_clean(pool, pkt);
 		nbpool_push_pkt(pool, pkt);
 	} else {
+		nbpool_packet_clean(pool, pkt);
 		nbpool_put(pool, pkt);
 		pool->cnt.frees++;
 	}
@@ -600,6 +621,7 @@ int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller)
 	if (unlikely(!nbpool_unhold(pkt, 0)))
 		return nbpool_bad_free(pool, pkt, caller);
 	nbpool_lock(pool, flags);
+	nbpool_packet_clean(pool, pkt);
 	nbpool_push_pkt(pool, pkt);
 	nbpool_unlock(pool, flags);
 	return 0;
@@ -616,11 +638,13 @@ static noinline int nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *
 
 	if (!nbpool_unhold(pkt, 0))
 		return nbpool_bad_free(pool, pkt, "nbpool_free");
-	/* The cache holds packets of one buffer: a chain's others go home. */
+	/* The cache holds clean packets of one buffer: a chain's others go home. */
 	if (pkt->nr_frags) {
 		nbpool_lock(pool, flags);
-		nbpool_put_frags(pool, pkt, 0);
+		nbpool_packet_clean(pool, pkt);
 		nbpool_unlock(pool, flags);
+	} else {
+		nbpool_packet_clean(pool, pkt);
 	}
 	if (unlikely(c->count == c->max))
 		nbpool_cache_flush(pool, c->max / 2);
@@ -665,7 +689,8 @@ int nbpool_free(struct nbpool_packet *pkt)
 		return nbpool_give_back(pkt, 0, "nbpool_free");
 	c = &pool->cache;
 	n = c->count;
-	if (unlikely(!(pkt->flags & NBPOOL_PKT_HELD) || n == c->max || pkt->nr_frags))
+	/* Held, nothing set beyond offset and length (no NBPOOL_PKT_DIRTY), room. */
+	if (unlikely(READ_ONCE(pkt->flags) != NBPOOL_PKT_HELD || n == c->max))
 		return nbpool_cache_put(pool, pkt);
 	pkt->flags = 0;
 	c->pkts[n] = pkt;
@@ -691,8 +716,8 @@ static unsigned int nbpool_cache_put_run(struct nbpool *pool, struct nbpool_pack
 	for (i = 0; i < room; i++) {
 		struct nbpool_packet *pkt = pkts[i];
 
-		if (unlikely(!nbpool_packet_in(pool, pkt) || !(pkt->flags & NBPOOL_PKT_HELD) ||
-			     pkt->nr_frags))
+		if (unlikely(!pkt || !nbpool_packet_in(pool, pkt) ||
+			     READ_ONCE(pkt->flags) != NBPOOL_PKT_HELD))
 			break;
 		pkt->flags = 0;
 		c->pkts[c->count + i] = pkt;

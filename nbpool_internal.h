@@ -219,12 +219,17 @@ static inline struct nbpool_packet *nbpool_pop_pkt(struct nbpool *pool)
 
 bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller);
 
-/* Does @pkt point at one of @pool's descriptors? (Then pkt->pool == pool.) */
+/*
+ * Does @pkt point at one of @pool's descriptors? (Then pkt->pool == pool.)
+ * The descriptor the pool keeps at @pkt's index must be @pkt itself: exact
+ * for any pointer that can be read, and without dividing by the
+ * descriptor's size, which is not a power of two.
+ */
 static inline bool nbpool_packet_in(const struct nbpool *pool, const struct nbpool_packet *pkt)
 {
-	uintptr_t off = (uintptr_t)pkt - (uintptr_t)pool->packets;
+	u32 index = READ_ONCE(pkt->index);
 
-	return off < (uintptr_t)pool->packet_count * sizeof(*pkt) && !(off % sizeof(*pkt));
+	return index < pool->packet_count && &pool->packets[index] == pkt;
 }
 
 /*
@@ -278,6 +283,7 @@ void nbpool_take_back_work(struct work_struct *work);
 int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller);
 void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt, unsigned int keep);
 int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller);
+void nbpool_packet_clean(struct nbpool *pool, struct nbpool_packet *pkt);
 int nbpool_take_buffer(struct nbpool *pool, u32 *buf_id);
 void nbpool_buffer_addr(const struct nbpool *pool, u32 buf_id, void **buf, dma_addr_t *dma);
 unsigned int nbpool_buffers_free(struct nbpool *pool);
@@ -285,6 +291,7 @@ unsigned int nbpool_buffers_free(struct nbpool *pool);
 /* nbpool_packet.c */
 bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, const char *caller);
 void nbpool_packet_cpu_wrote(struct nbpool_packet *pkt);
+void nbpool_packet_reset(struct nbpool_packet *pkt);
 void nbpool_lend_out(struct nbpool_packet *pkt, const char *caller);
 struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, gfp_t gfp,
 					 const char *caller);

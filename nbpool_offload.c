@@ -86,6 +86,7 @@ void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *sk
 {
 	struct nbpool_offload *o = &pkt->offload;
 
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	if (skb->ip_summed == CHECKSUM_PARTIAL) {
 		o->ip_summed = CHECKSUM_PARTIAL;
 		o->csum_start = skb_checksum_start_offset(skb);

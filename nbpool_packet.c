@@ -36,18 +36,27 @@ static bool nbpool_fits(unsigned int offset, unsigned int len, unsigned int end)
 	return offset <= end && len <= end - offset;
 }
 
-/* A driver-owned packet? Unlocked: the driver owns it, nobody else writes it. */
-static bool nbpool_packet_held(const struct nbpool_packet *pkt, const char *caller)
+/* The cold half of nbpool_packet_held(): say why, count it. */
+static noinline bool nbpool_packet_not_held(const struct nbpool_packet *pkt, const char *caller)
 {
-	if (!nbpool_packet_valid(pkt, caller))
-		return false;
-	if (unlikely(!(READ_ONCE(pkt->flags) & NBPOOL_PKT_HELD))) {
-		nbpool_count_bad(pkt->pool);
-		pr_err_ratelimited("%s: pool %s: packet %u is not allocated\n",
-				   caller, pkt->pool->name, pkt->index);
-		return false;
-	}
-	return true;
+	if (!nbpool_packet_ok(pkt))
+		return nbpool_packet_invalid(pkt, caller);
+	nbpool_count_bad(pkt->pool);
+	pr_err_ratelimited("%s: pool %s: packet %u is not allocated\n",
+			   caller, pkt->pool->name, pkt->index);
+	return false;
+}
+
+/*
+ * A driver-owned packet? Unlocked: the driver owns it, nobody else writes
+ * it. Inline, as every packet call starts with it.
+ */
+static __always_inline bool nbpool_packet_held(const struct nbpool_packet *pkt,
+					       const char *caller)
+{
+	if (likely(nbpool_packet_ok(pkt) && (READ_ONCE(pkt->flags) & NBPOOL_PKT_HELD)))
+		return true;
+	return nbpool_packet_not_held(pkt, caller);
 }
 
 static int nbpool_bad_bounds(struct nbpool_packet *pkt, const char *caller,
@@ -190,12 +199,37 @@ void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
 EXPORT_SYMBOL(nbpool_packet_sync_for_device);
 
 /**
+ * nbpool_packet_reset() - nbpool_packet_repost() for a packet known to be held
+ * @pkt: the packet
+ *
+ * Context: as nbpool_packet_repost().
+ */
+void nbpool_packet_reset(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool = pkt->pool;
+	unsigned long flags;
+
+	if (pkt->nr_frags) {
+		nbpool_lock(pool, flags);
+		nbpool_packet_clean(pool, pkt);
+		nbpool_unlock(pool, flags);
+	} else if (pkt->flags & NBPOOL_PKT_DIRTY) {
+		nbpool_packet_clean(pool, pkt);
+	}
+	pkt->range = pool->fresh_range;
+	pkt->flags = NBPOOL_PKT_HELD;
+	if (pool->sync_alloc)
+		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
+}
+
+/**
  * nbpool_packet_repost() - make a received packet ready for the device again
  * @pkt: a packet held by the caller, e.g. one nbpool_packet_to_skb() could
  *	not turn into an skb, or one the driver drops
  *
  * Resets the packet as nbpool_alloc() hands it out (one buffer, the
- * pool's headroom, length 0, no offload metadata; chained buffers go back
+ * pool's headroom, length 0, no metadata: offload, time stamp, status,
+ * direction and link header length all cleared; chained buffers go back
  * to the pool) and, in pools that receive, syncs the whole data area for the
  * device, so that what the device writes next is what the CPU reads after
  * the next completion. Post it at nbpool_packet_dma_addr() for
@@ -206,22 +240,9 @@ EXPORT_SYMBOL(nbpool_packet_sync_for_device);
  */
 int nbpool_packet_repost(struct nbpool_packet *pkt)
 {
-	struct nbpool *pool;
-	unsigned long flags;
-
 	if (!nbpool_packet_held(pkt, __func__))
 		return -EINVAL;
-	pool = pkt->pool;
-	if (pkt->nr_frags) {
-		nbpool_lock(pool, flags);
-		nbpool_put_frags(pool, pkt, 0);
-		nbpool_unlock(pool, flags);
-	}
-	pkt->range = pool->fresh_range;
-	memset(&pkt->offload, 0, sizeof(pkt->offload));
-	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
-	if (pool->sync_alloc)
-		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
+	nbpool_packet_reset(pkt);
 	return 0;
 }
 EXPORT_SYMBOL(nbpool_packet_repost);
@@ -281,7 +302,7 @@ int nbpool_packet_append(struct nbpool_packet *pkt, struct nbpool_packet *next)
 	if (nbpool_release_descriptor(next, __func__))
 		return -EINVAL;
 	pkt->nr_frags++;
-	pkt->flags &= ~NBPOOL_PKT_FRAGS_SYNCED;
+	pkt->flags = (pkt->flags & ~NBPOOL_PKT_FRAGS_SYNCED) | NBPOOL_PKT_DIRTY;
 	return 0;
 }
 EXPORT_SYMBOL(nbpool_packet_append);
@@ -335,7 +356,7 @@ int nbpool_packet_add_buffer(struct nbpool_packet *pkt, gfp_t gfp)
 	if (pool->sync_alloc)
 		dma_sync_single_for_device(pool->dev, f->dma, pool->data_end, pool->dma_dir);
 	pkt->nr_frags++;
-	pkt->flags &= ~NBPOOL_PKT_FRAGS_SYNCED;
+	pkt->flags = (pkt->flags & ~NBPOOL_PKT_FRAGS_SYNCED) | NBPOOL_PKT_DIRTY;
 	return 0;
 }
 EXPORT_SYMBOL(nbpool_packet_add_buffer);
@@ -586,6 +607,7 @@ struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, 
 	for (at = pkt->len, i = 0; i < more; at += pkt->frags[i++].len)
 		pkt->frags[i].len = min(len - at, pool->data_end);
 	pkt->direction = NBPOOL_DIR_TX;
+	pkt->flags |= NBPOOL_PKT_DIRTY;
 	return pkt;
 }
 

@@ -185,6 +185,7 @@ static u32 nbpool_xdp_exception(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 		bpf_warn_invalid_xdp_action(xdp->rxq->dev, prog, act);
 	trace_xdp_exception(xdp->rxq->dev, prog, act);
 	this_cpu_inc(pkt->pool->pcpu->xdp_drops);
+	nbpool_packet_reset(pkt);
 	return XDP_DROP;
 }
 
@@ -207,9 +208,10 @@ static u32 nbpool_xdp_exception(struct nbpool_packet *pkt, struct xdp_buff *xdp,
  * - %XDP_REDIRECT: the frame went to its target, which returns it when it
  *   is done; @pkt's descriptor went back to the pool and must not be used
  *   again. Call xdp_do_flush() before the NAPI poll ends.
- * - %XDP_DROP: @pkt is the driver's to re-post or free. Also what a failed
- *   redirect, %XDP_ABORTED and an unknown verdict become (reported through
- *   the xdp_exception tracepoint).
+ * - %XDP_DROP: @pkt is re-posted (nbpool_packet_repost()): post it to the
+ *   device again, or free it. Also what a failed redirect, %XDP_ABORTED
+ *   and an unknown verdict become (reported through the xdp_exception
+ *   tracepoint).
  *
  * Context: the NAPI poll of the queue @xdp came from (softirq), or any
  * context but NMI for verdicts other than %XDP_REDIRECT; the caller owns
@@ -252,6 +254,7 @@ u32 nbpool_packet_xdp_verdict(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 		return XDP_TX;
 	case XDP_DROP:
 		this_cpu_inc(pool->pcpu->xdp_drops);
+		nbpool_packet_reset(pkt);
 		return XDP_DROP;
 	default:
 		return nbpool_xdp_exception(pkt, xdp, prog, act);
@@ -273,8 +276,8 @@ EXPORT_SYMBOL(nbpool_packet_xdp_verdict);
  * Context: any context but NMI; the caller owns the packet.
  * Return: the frame, after which @pkt's descriptor is back in the pool and
  * must not be used again; NULL when the headroom left cannot hold the
- * frame's header, counted in xdp_drops (the driver still owns @pkt, to
- * re-post or free).
+ * frame's header, counted in xdp_drops (@pkt is re-posted, as for
+ * %XDP_DROP).
  */
 struct xdp_frame *nbpool_packet_xdp_frame(struct nbpool_packet *pkt, struct xdp_buff *xdp)
 {
@@ -290,6 +293,7 @@ struct xdp_frame *nbpool_packet_xdp_frame(struct nbpool_packet *pkt, struct xdp_
 		put_page(page);
 		nbpool_xdp_put_frag_refs(pkt);
 		this_cpu_inc(pool->pcpu->xdp_drops);
+		nbpool_packet_reset(pkt);
 		return NULL;
 	}
 	this_cpu_inc(pool->pcpu->xdp_tx);

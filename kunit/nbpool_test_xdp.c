@@ -164,7 +164,7 @@ static void nbpool_xdp_pass_rewrite(struct kunit *test)
 /*
  * Verdicts that leave the packet with the driver: XDP_DROP, XDP_ABORTED,
  * an unknown one, XDP_TX from a pool the device only writes. Each is a
- * drop; the packet is re-posted and used again, nothing is lent.
+ * drop; the packet comes back re-posted and is used again, nothing is lent.
  */
 static void nbpool_xdp_drops(struct kunit *test)
 {
@@ -178,7 +178,9 @@ static void nbpool_xdp_drops(struct kunit *test)
 		KUNIT_ASSERT_EQ(test, nbpool_packet_xdp_prepare(pkt, &xdp, &h->rxq), 0);
 		KUNIT_EXPECT_EQ_MSG(test, nbpool_packet_xdp_verdict(pkt, &xdp, h->prog, acts[i]),
 				    XDP_DROP, "verdict %u", acts[i]);
-		KUNIT_EXPECT_EQ(test, nbpool_packet_repost(pkt), 0);
+		/* Re-posted: as a new packet, ready for the device. */
+		KUNIT_EXPECT_EQ(test, nbpool_packet_len(pkt), 0U);
+		KUNIT_EXPECT_EQ(test, pkt->offset, XDP_PACKET_HEADROOM);
 		nbpool_test_fill(device_view(test, nbpool_packet_dma_addr(pkt)), 0, FRAME);
 		KUNIT_ASSERT_EQ(test, nbpool_packet_set_len(pkt, FRAME), 0);
 		nbpool_test_expect_books(test, h->pool, 1, 0);
