@@ -690,7 +690,7 @@ int nbpool_free(struct nbpool_packet *pkt)
 	c = &pool->cache;
 	n = c->count;
 	/* Held, nothing set beyond offset and length (no NBPOOL_PKT_DIRTY), room. */
-	if (unlikely(READ_ONCE(pkt->flags) != NBPOOL_PKT_HELD || n == c->max))
+	if (unlikely(pkt->flags != NBPOOL_PKT_HELD || n == c->max))
 		return nbpool_cache_put(pool, pkt);
 	pkt->flags = 0;
 	c->pkts[n] = pkt;

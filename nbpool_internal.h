@@ -33,9 +33,11 @@
 /* Most pages a pool has (its page table and lent-page bitmap scale with it). */
 #define NBPOOL_MAX_PAGES	(1U << 16)
 
-/* nbpool_packet.flags */
+/* nbpool_packet.flags (NBPOOL_PKT_DIRTY is in nbpool.h, for its inline setters) */
 #define NBPOOL_PKT_HELD		BIT(0)	/* allocated to the driver */
 #define NBPOOL_PKT_LENT		BIT(1)	/* coming back without its buffer (in an skb) */
+#define NBPOOL_PKT_CPU_SYNCED	BIT(2)	/* cpu_synced_start/end say what the CPU may read */
+#define NBPOOL_PKT_FRAGS_SYNCED	BIT(3)	/* every chained buffer synced for the CPU */
 
 /*
  * One page (of pool->order) cut into pool->bufs_per_page buffers. The pool
@@ -289,7 +291,26 @@ void nbpool_buffer_addr(const struct nbpool *pool, u32 buf_id, void **buf, dma_a
 unsigned int nbpool_buffers_free(struct nbpool *pool);
 
 /* nbpool_packet.c */
-bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, const char *caller);
+bool nbpool_packet_rx_check(struct nbpool_packet *pkt, const char *caller);
+
+/*
+ * nbpool_packet_rx_ready() - nbpool_packet_rx_check(), with the common case
+ * inline: a held packet of one buffer, within its data area, of a
+ * receiving pool whose device needs no syncs, outside NMI.
+ */
+static __always_inline bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, const char *caller)
+{
+	const struct nbpool *pool;
+
+	if (likely(nbpool_packet_ok(pkt))) {
+		pool = pkt->pool;
+		if (likely((pkt->flags & NBPOOL_PKT_HELD) && !pkt->nr_frags && !pool->dma_sync &&
+			   pool->dma_dir != DMA_TO_DEVICE && pkt->offset <= pkt->data_end &&
+			   pkt->len <= pkt->data_end - pkt->offset && !in_nmi()))
+			return true;
+	}
+	return nbpool_packet_rx_check(pkt, caller);
+}
 void nbpool_packet_cpu_wrote(struct nbpool_packet *pkt);
 void nbpool_packet_reset(struct nbpool_packet *pkt);
 void nbpool_lend_out(struct nbpool_packet *pkt, const char *caller);

@@ -25,11 +25,6 @@
 #include "nbpool_internal.h"
 #include "nbpool_trace.h"
 
-/* nbpool_packet.flags: cpu_synced_start/end say what the CPU may read. */
-#define NBPOOL_PKT_CPU_SYNCED	BIT(2)
-/* Every chained buffer's data was synced for the CPU since the device wrote it. */
-#define NBPOOL_PKT_FRAGS_SYNCED	BIT(3)
-
 /* Do @len bytes at @offset fit in a data area of @end bytes (without overflow)? */
 static bool nbpool_fits(unsigned int offset, unsigned int len, unsigned int end)
 {
@@ -468,19 +463,20 @@ static void nbpool_lend(struct nbpool *pool, struct nbpool_packet *pkt, struct s
 }
 
 /**
- * nbpool_packet_rx_ready() - may the CPU read a received packet now?
+ * nbpool_packet_rx_check() - may the CPU read a received packet now?
  * @pkt: the packet the driver hands over
  * @caller: function name for messages
  *
  * The checks and syncs before the stack or an XDP program reads a received
  * frame: a held packet of a pool that receives, outside NMI, its offset
  * and lengths (public fields: a driver may have written them) within its
- * buffers, and every byte of it synced for the CPU.
+ * buffers, and every byte of it synced for the CPU. The whole of
+ * nbpool_packet_rx_ready(), which does the common case inline.
  *
  * Context: any context but NMI; the caller owns the packet.
  * Return: true, or false after a message and a count in bad_calls.
  */
-bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, const char *caller)
+bool nbpool_packet_rx_check(struct nbpool_packet *pkt, const char *caller)
 {
 	struct nbpool *pool;
 

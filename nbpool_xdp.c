@@ -98,6 +98,31 @@ static void nbpool_xdp_add_frags(struct nbpool_packet *pkt, struct xdp_buff *xdp
 	xdp_buff_set_frags_flag(xdp);
 }
 
+/* Anything but the queue nbpool_xdp_rxq_info_reg() registered: refused. */
+static noinline int nbpool_xdp_bad_rxq(struct nbpool_packet *pkt)
+{
+	nbpool_count_bad(pkt->pool);
+	pr_err_ratelimited("nbpool_packet_xdp_prepare: pool %s: packet %u: the rxq was not registered with nbpool_xdp_rxq_info_reg()\n",
+			   pkt->pool->name, pkt->index);
+	return -EINVAL;
+}
+
+static __always_inline int __nbpool_packet_xdp_prepare(struct nbpool_packet *pkt,
+						       struct xdp_buff *xdp,
+						       struct xdp_rxq_info *rxq)
+{
+	if (!nbpool_packet_rx_ready(pkt, "nbpool_packet_xdp_prepare"))
+		return -EINVAL;
+	/* Another memory model would send the frame's pages where they do not belong. */
+	if (unlikely(!rxq || !rxq->dev || rxq->mem.type != MEM_TYPE_PAGE_SHARED || rxq->frag_size))
+		return nbpool_xdp_bad_rxq(pkt);
+	xdp_init_buff(xdp, pkt->pool->buffer_size, rxq);
+	xdp_prepare_buff(xdp, pkt->buf, pkt->offset, pkt->len, true);
+	if (unlikely(pkt->nr_frags))
+		nbpool_xdp_add_frags(pkt, xdp);
+	return 0;
+}
+
 /**
  * nbpool_packet_xdp_prepare() - describe a received packet to an XDP program
  * @pkt: a packet held by the caller, its offset and length (and its chained
@@ -120,21 +145,7 @@ static void nbpool_xdp_add_frags(struct nbpool_packet *pkt, struct xdp_buff *xdp
 int nbpool_packet_xdp_prepare(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 			      struct xdp_rxq_info *rxq)
 {
-	if (!nbpool_packet_rx_ready(pkt, __func__))
-		return -EINVAL;
-	/* Another memory model would send the frame's pages where they do not belong. */
-	if (unlikely(!rxq || !xdp_rxq_info_is_reg(rxq) || rxq->mem.type != MEM_TYPE_PAGE_SHARED ||
-		     rxq->frag_size)) {
-		nbpool_count_bad(pkt->pool);
-		pr_err_ratelimited("%s: pool %s: packet %u: the rxq was not registered with nbpool_xdp_rxq_info_reg()\n",
-				   __func__, pkt->pool->name, pkt->index);
-		return -EINVAL;
-	}
-	xdp_init_buff(xdp, pkt->pool->buffer_size, rxq);
-	xdp_prepare_buff(xdp, pkt->buf, pkt->offset, pkt->len, true);
-	if (unlikely(pkt->nr_frags))
-		nbpool_xdp_add_frags(pkt, xdp);
-	return 0;
+	return __nbpool_packet_xdp_prepare(pkt, xdp, rxq);
 }
 EXPORT_SYMBOL(nbpool_packet_xdp_prepare);
 
@@ -189,6 +200,53 @@ static u32 nbpool_xdp_exception(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 	return XDP_DROP;
 }
 
+static __always_inline u32 __nbpool_packet_xdp_verdict(struct nbpool_packet *pkt,
+						       struct xdp_buff *xdp,
+						       struct bpf_prog *prog, u32 act)
+{
+	struct nbpool *pool = pkt->pool;
+	struct page *page;
+
+	/* A dropped frame of one buffer leaves nothing to take from the program. */
+	if (likely(act == XDP_DROP && !pkt->nr_frags))
+		goto drop;
+	nbpool_xdp_update(pkt, xdp);
+	if (act == XDP_REDIRECT) {
+		/*
+		 * The frame may be sent and returned before xdp_do_redirect()
+		 * returns: its layout was read above, and the reference its
+		 * target drops for the first buffer is taken here.
+		 */
+		page = nbpool_page_of(pool, pkt->buf_id)->page;
+		get_page(page);
+		if (likely(!xdp_do_redirect(xdp->rxq->dev, xdp, prog))) {
+			this_cpu_inc(pool->pcpu->xdp_redirects);
+			nbpool_lend_out(pkt, __func__);
+			return XDP_REDIRECT;
+		}
+		put_page(page);
+	}
+	nbpool_xdp_put_frag_refs(pkt);
+	switch (act) {
+	case XDP_PASS:
+		this_cpu_inc(pool->pcpu->xdp_pass);
+		return XDP_PASS;
+	case XDP_TX:
+		if (unlikely(pool->dma_dir != DMA_BIDIRECTIONAL))
+			return nbpool_xdp_exception(pkt, xdp, prog, act);
+		nbpool_packet_sync_for_device(pkt);
+		this_cpu_inc(pool->pcpu->xdp_tx);
+		return XDP_TX;
+	case XDP_DROP:
+drop:
+		this_cpu_inc(pool->pcpu->xdp_drops);
+		nbpool_packet_reset(pkt);
+		return XDP_DROP;
+	default:
+		return nbpool_xdp_exception(pkt, xdp, prog, act);
+	}
+}
+
 /**
  * nbpool_packet_xdp_verdict() - carry out an XDP program's verdict on a packet
  * @pkt: the packet given to nbpool_packet_xdp_prepare()
@@ -222,43 +280,7 @@ static u32 nbpool_xdp_exception(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 u32 nbpool_packet_xdp_verdict(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 			      struct bpf_prog *prog, u32 act)
 {
-	struct nbpool *pool = pkt->pool;
-	struct page *page;
-
-	nbpool_xdp_update(pkt, xdp);
-	if (act == XDP_REDIRECT) {
-		/*
-		 * The frame may be sent and returned before xdp_do_redirect()
-		 * returns: its layout was read above, and the reference its
-		 * target drops for the first buffer is taken here.
-		 */
-		page = nbpool_page_of(pool, pkt->buf_id)->page;
-		get_page(page);
-		if (likely(!xdp_do_redirect(xdp->rxq->dev, xdp, prog))) {
-			this_cpu_inc(pool->pcpu->xdp_redirects);
-			nbpool_lend_out(pkt, __func__);
-			return XDP_REDIRECT;
-		}
-		put_page(page);
-	}
-	nbpool_xdp_put_frag_refs(pkt);
-	switch (act) {
-	case XDP_PASS:
-		this_cpu_inc(pool->pcpu->xdp_pass);
-		return XDP_PASS;
-	case XDP_TX:
-		if (unlikely(pool->dma_dir != DMA_BIDIRECTIONAL))
-			return nbpool_xdp_exception(pkt, xdp, prog, act);
-		nbpool_packet_sync_for_device(pkt);
-		this_cpu_inc(pool->pcpu->xdp_tx);
-		return XDP_TX;
-	case XDP_DROP:
-		this_cpu_inc(pool->pcpu->xdp_drops);
-		nbpool_packet_reset(pkt);
-		return XDP_DROP;
-	default:
-		return nbpool_xdp_exception(pkt, xdp, prog, act);
-	}
+	return __nbpool_packet_xdp_verdict(pkt, xdp, prog, act);
 }
 EXPORT_SYMBOL(nbpool_packet_xdp_verdict);
 
@@ -319,9 +341,9 @@ u32 nbpool_packet_run_xdp(struct nbpool_packet *pkt, struct bpf_prog *prog,
 {
 	struct xdp_buff xdp;
 
-	if (nbpool_packet_xdp_prepare(pkt, &xdp, rxq))
+	if (__nbpool_packet_xdp_prepare(pkt, &xdp, rxq))
 		return XDP_DROP;
-	return nbpool_packet_xdp_verdict(pkt, &xdp, prog, bpf_prog_run_xdp(prog, &xdp));
+	return __nbpool_packet_xdp_verdict(pkt, &xdp, prog, bpf_prog_run_xdp(prog, &xdp));
 }
 EXPORT_SYMBOL(nbpool_packet_run_xdp);
 
