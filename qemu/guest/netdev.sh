@@ -468,7 +468,10 @@ kmsg_flood() {
 netconsole_under_traffic() {
 	mac=$($PEER cat /sys/class/net/eth1/address)
 	rm -f /tmp/nc.out /tmp/nc.ready
-	$PEER /udpsink 6666 30 /tmp/nc.ready "line 2000 of 2000" > /tmp/nc.out &
+	# It ends at the last line. Its 120 s of patience must outlast the
+	# start of the transfers below, which under load took 31 s once (the
+	# sink had given up a second before the first line).
+	$PEER /udpsink 6666 120 /tmp/nc.ready "line 2000 of 2000" > /tmp/nc.out &
 	ncl=$!
 	while [ ! -e /tmp/nc.ready ]; do sleep 0.1; done
 	# The stock kernels build configfs, which netconsole needs, as a module.
@@ -482,7 +485,7 @@ netconsole_under_traffic() {
 	rc=$?
 	wait $back
 	killall tail 2>/dev/null
-	wait $ncl		# ends at the last line, or 30 s after the last that came
+	wait $ncl		# ends at the last line, or 120 s after the last that came
 	rmmod netconsole || rc=1
 	got=$(grep -c 'nbpool-netconsole line [0-9]* of 2000' /tmp/nc.out)
 	echo "netconsole: $got of 2000 lines arrived at the peer"
