@@ -188,6 +188,14 @@ static void nbpool_xdp_put_frag_refs(struct nbpool_packet *pkt)
 		put_page(nbpool_page_of(pkt->pool, pkt->frags[i].buf_id)->page);
 }
 
+/* The frame is dropped: the packet comes back re-posted. */
+static __always_inline u32 nbpool_xdp_drop(struct nbpool_packet *pkt)
+{
+	this_cpu_inc(pkt->pool->pcpu->xdp_drops);
+	nbpool_packet_reset(pkt);
+	return XDP_DROP;
+}
+
 /* The program's verdict cannot be carried out: the frame is dropped. */
 static u32 nbpool_xdp_exception(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 				struct bpf_prog *prog, u32 act)
@@ -195,9 +203,7 @@ static u32 nbpool_xdp_exception(struct nbpool_packet *pkt, struct xdp_buff *xdp,
 	if (act != XDP_ABORTED && act != XDP_TX && act != XDP_REDIRECT)
 		bpf_warn_invalid_xdp_action(xdp->rxq->dev, prog, act);
 	trace_xdp_exception(xdp->rxq->dev, prog, act);
-	this_cpu_inc(pkt->pool->pcpu->xdp_drops);
-	nbpool_packet_reset(pkt);
-	return XDP_DROP;
+	return nbpool_xdp_drop(pkt);
 }
 
 static __always_inline u32 __nbpool_packet_xdp_verdict(struct nbpool_packet *pkt,
@@ -209,7 +215,7 @@ static __always_inline u32 __nbpool_packet_xdp_verdict(struct nbpool_packet *pkt
 
 	/* A dropped frame of one buffer leaves nothing to take from the program. */
 	if (likely(act == XDP_DROP && !pkt->nr_frags))
-		goto drop;
+		return nbpool_xdp_drop(pkt);
 	nbpool_xdp_update(pkt, xdp);
 	if (act == XDP_REDIRECT) {
 		/*
@@ -221,7 +227,7 @@ static __always_inline u32 __nbpool_packet_xdp_verdict(struct nbpool_packet *pkt
 		get_page(page);
 		if (likely(!xdp_do_redirect(xdp->rxq->dev, xdp, prog))) {
 			this_cpu_inc(pool->pcpu->xdp_redirects);
-			nbpool_lend_out(pkt, __func__);
+			nbpool_lend_out(pkt, "nbpool_packet_xdp_verdict");
 			return XDP_REDIRECT;
 		}
 		put_page(page);
@@ -238,10 +244,7 @@ static __always_inline u32 __nbpool_packet_xdp_verdict(struct nbpool_packet *pkt
 		this_cpu_inc(pool->pcpu->xdp_tx);
 		return XDP_TX;
 	case XDP_DROP:
-drop:
-		this_cpu_inc(pool->pcpu->xdp_drops);
-		nbpool_packet_reset(pkt);
-		return XDP_DROP;
+		return nbpool_xdp_drop(pkt);
 	default:
 		return nbpool_xdp_exception(pkt, xdp, prog, act);
 	}
