@@ -64,6 +64,27 @@ void nbpool_packet_clean(struct nbpool *pool, struct nbpool_packet *pkt)
 }
 
 /**
+ * nbpool_packet_clean_own() - nbpool_packet_clean() for a packet the caller owns
+ * @pool: the pool
+ * @pkt: the packet
+ *
+ * Context: any context but NMI; takes the pool's lock only to give back
+ * chained buffers.
+ */
+void nbpool_packet_clean_own(struct nbpool *pool, struct nbpool_packet *pkt)
+{
+	unsigned long flags;
+
+	if (!pkt->nr_frags) {
+		nbpool_packet_clean(pool, pkt);
+		return;
+	}
+	nbpool_lock(pool, flags);
+	nbpool_packet_clean(pool, pkt);
+	nbpool_unlock(pool, flags);
+}
+
+/**
  * nbpool_put_frags() - give back the buffers a packet chains after its first
  * @pool: the pool
  * @pkt: the packet, held or on its way home
@@ -634,18 +655,11 @@ int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller)
 static noinline int nbpool_cache_put(struct nbpool *pool, struct nbpool_packet *pkt)
 {
 	struct nbpool_cache *c = &pool->cache;
-	unsigned long flags;
 
 	if (!nbpool_unhold(pkt, 0))
 		return nbpool_bad_free(pool, pkt, "nbpool_free");
 	/* The cache holds clean packets of one buffer: a chain's others go home. */
-	if (pkt->nr_frags) {
-		nbpool_lock(pool, flags);
-		nbpool_packet_clean(pool, pkt);
-		nbpool_unlock(pool, flags);
-	} else {
-		nbpool_packet_clean(pool, pkt);
-	}
+	nbpool_packet_clean_own(pool, pkt);
 	if (unlikely(c->count == c->max))
 		nbpool_cache_flush(pool, c->max / 2);
 	c->pkts[c->count++] = pkt;

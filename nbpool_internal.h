@@ -221,6 +221,12 @@ static inline struct nbpool_packet *nbpool_pop_pkt(struct nbpool *pool)
 
 bool nbpool_packet_invalid(const struct nbpool_packet *pkt, const char *caller);
 
+/* Do @len bytes at @offset fit in a data area of @end bytes (without overflow)? */
+static inline bool nbpool_fits(unsigned int offset, unsigned int len, unsigned int end)
+{
+	return offset <= end && len <= end - offset;
+}
+
 /*
  * Does @pkt point at one of @pool's descriptors? (Then pkt->pool == pool.)
  * The descriptor the pool keeps at @pkt's index must be @pkt itself: exact
@@ -286,6 +292,7 @@ int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller);
 void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt, unsigned int keep);
 int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller);
 void nbpool_packet_clean(struct nbpool *pool, struct nbpool_packet *pkt);
+void nbpool_packet_clean_own(struct nbpool *pool, struct nbpool_packet *pkt);
 int nbpool_take_buffer(struct nbpool *pool, u32 *buf_id);
 void nbpool_buffer_addr(const struct nbpool *pool, u32 buf_id, void **buf, dma_addr_t *dma);
 unsigned int nbpool_buffers_free(struct nbpool *pool);
@@ -305,8 +312,8 @@ static __always_inline bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, co
 	if (likely(nbpool_packet_ok(pkt))) {
 		pool = pkt->pool;
 		if (likely((pkt->flags & NBPOOL_PKT_HELD) && !pkt->nr_frags && !pool->dma_sync &&
-			   pool->dma_dir != DMA_TO_DEVICE && pkt->offset <= pkt->data_end &&
-			   pkt->len <= pkt->data_end - pkt->offset && !in_nmi()))
+			   pool->dma_dir != DMA_TO_DEVICE &&
+			   nbpool_fits(pkt->offset, pkt->len, pkt->data_end) && !in_nmi()))
 			return true;
 	}
 	return nbpool_packet_rx_check(pkt, caller);

@@ -25,12 +25,6 @@
 #include "nbpool_internal.h"
 #include "nbpool_trace.h"
 
-/* Do @len bytes at @offset fit in a data area of @end bytes (without overflow)? */
-static bool nbpool_fits(unsigned int offset, unsigned int len, unsigned int end)
-{
-	return offset <= end && len <= end - offset;
-}
-
 /* The cold half of nbpool_packet_held(): say why, count it. */
 static noinline bool nbpool_packet_not_held(const struct nbpool_packet *pkt, const char *caller)
 {
@@ -202,15 +196,9 @@ EXPORT_SYMBOL(nbpool_packet_sync_for_device);
 void nbpool_packet_reset(struct nbpool_packet *pkt)
 {
 	struct nbpool *pool = pkt->pool;
-	unsigned long flags;
 
-	if (pkt->nr_frags) {
-		nbpool_lock(pool, flags);
-		nbpool_packet_clean(pool, pkt);
-		nbpool_unlock(pool, flags);
-	} else if (pkt->flags & NBPOOL_PKT_DIRTY) {
-		nbpool_packet_clean(pool, pkt);
-	}
+	if (pkt->flags & NBPOOL_PKT_DIRTY || pkt->nr_frags)
+		nbpool_packet_clean_own(pool, pkt);
 	pkt->range = pool->fresh_range;
 	pkt->flags = NBPOOL_PKT_HELD;
 	if (pool->sync_alloc)
