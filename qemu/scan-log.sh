@@ -34,7 +34,28 @@ pat=$(IFS='|'; echo "${reports[*]}")
 # report would kill the writer and pipefail would call that a grep error.
 line=$(grep -a -m1 -E "$pat" "$log")
 case $? in
-0) line=${line//$'\r'/}; echo "${line#*] }"; exit 1 ;;
+0)
+	line=${line//$'\r'/}
+	# CI keeps no logs: the reason itself says where the kernel was.
+	where=$(tr -d '\r' <"$log" | awk -v first="$line" '
+		$0 == first { on = 1; next }
+		!on { next }
+		++seen > 80 || / ---\[ end trace/ { exit }
+		/ Comm: / && !comm { sub(/.* Comm: /, ""); comm = $1 }
+		/ RIP: 00[0-9a-f]+:/ && !rip { sub(/.* RIP: 00[0-9a-f]+:/, ""); rip = $1 }
+		/ Call Trace:/ { trace = 1; next }
+		# "? name" frames are stale words on the stack: only the sure ones.
+		trace && n < 6 && match($0, /\] +[A-Za-z_][A-Za-z0-9_.]*\+0x/) {
+			f = substr($0, RSTART + 2, RLENGTH - 5); gsub(/ /, "", f)
+			frames = frames (n++ ? " < " : "") f
+		}
+		END {
+			if (rip) printf "at %s", rip
+			if (comm) printf "%s%s", (rip ? ", " : ""), "task " comm
+			if (frames) printf "%s%s", (rip || comm ? ", " : ""), "called from " frames
+		}')
+	echo "${line#*] }${where:+ ($where)}"
+	exit 1 ;;
 1) ;;
 *) echo "grep failed on $log"; exit 2 ;;
 esac
