@@ -13,6 +13,7 @@ static int nbpool_stats_show(struct seq_file *m, void *v)
 {
 	struct nbpool *pool = m->private;
 	struct nbpool_stats st;
+	unsigned int i;
 
 	nbpool_get_stats(pool, &st);
 	seq_printf(m, "name %s\n", pool->name);
@@ -22,13 +23,8 @@ static int nbpool_stats_show(struct seq_file *m, void *v)
 		   pool->bufs_per_page);
 	seq_printf(m, "headroom %u\ndata_end %u\nrx_copy_watermark %u\n",
 		   pool->headroom, pool->data_end, pool->rx_copy_watermark);
-	seq_printf(m, "buffers %llu\nbuffers_free %llu\nbuffers_driver %llu\nbuffers_stack %llu\n",
-		   st.buffers, st.buffers_free, st.buffers_driver, st.buffers_stack);
-	seq_printf(m, "packets_free %llu\n", st.packets_free);
-	seq_printf(m, "allocs %llu\nalloc_fast %llu\nfrees %llu\nalloc_fail %llu\n",
-		   st.allocs, st.alloc_fast, st.frees, st.alloc_fail);
-	seq_printf(m, "lent %llu\nreturned %llu\nrx_copies %llu\ntx_copies %llu\nbad_calls %llu\n",
-		   st.lent, st.returned, st.rx_copies, st.tx_copies, st.bad_calls);
+	for (i = 0; i < NBPOOL_NR_STATS; i++)
+		seq_printf(m, "%s %llu\n", nbpool_stat_names[i], ((u64 *)&st)[i]);
 	return 0;
 }
 DEFINE_SHOW_ATTRIBUTE(nbpool_stats);

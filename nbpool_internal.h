@@ -273,6 +273,10 @@ bool nbpool_pool_valid(const struct nbpool *pool, const char *caller);
 void nbpool_count_bad(struct nbpool *pool);
 void nbpool_kick_reaper(void);
 
+/* nbpool_stats.c: each counter's name, in the order of struct nbpool_stats */
+#define NBPOOL_NR_STATS	(sizeof(struct nbpool_stats) / sizeof(u64))
+extern const char * const nbpool_stat_names[];
+
 /* nbpool_pages.c */
 int nbpool_pages_create(struct nbpool *pool);
 void nbpool_pages_unmap(struct nbpool *pool);

@@ -190,14 +190,15 @@ unsigned int nbpool_walk_outstanding(struct nbpool *pool, nbpool_outstanding_fn 
 EXPORT_SYMBOL(nbpool_walk_outstanding);
 
 /* In the order of struct nbpool_stats; ethtool shows them as "<prefix>_<name>". */
-static const char * const nbpool_stat_names[] = {
+const char * const nbpool_stat_names[] = {
 	"allocs", "alloc_fast", "frees", "alloc_fail", "lent", "returned", "rx_copies",
 	"tx_copies", "bad_calls", "buffers", "buffers_free", "buffers_driver",
 	"buffers_stack", "packets_free", "xdp_pass", "xdp_drops", "xdp_tx", "xdp_redirects",
 	"xdp_xmit_copies",
 };
 
-static_assert(ARRAY_SIZE(nbpool_stat_names) == sizeof(struct nbpool_stats) / sizeof(u64));
+static_assert(ARRAY_SIZE(nbpool_stat_names) == NBPOOL_NR_STATS);
+
 
 /**
  * nbpool_ethtool_stats_count() - number of values nbpool adds to ethtool -S
