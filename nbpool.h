@@ -47,10 +47,13 @@ struct xdp_rxq_info;
  * struct nbpool_params - how to build a pool
  * @dev: the device that DMAs to and from the buffers. Required.
  * @netdev: the net_device the pool serves; used for skbs built by the pool
- *	and for messages. Optional.
+ *	and for messages, and (6.8+) the kernel lists the pool's page_pool
+ *	under it (netlink page-pool-get, as ynl shows it). Optional.
  * @napi: the NAPI context that owns the pool's RX path. Optional; when set,
  *	nbpool_alloc() and nbpool_free() called from that NAPI's poll take a
- *	lockless fast path (on kernels whose NAPI records its running CPU).
+ *	lockless fast path (on kernels whose NAPI records its running CPU),
+ *	and (6.9+) the page_pool listing names it when it was added
+ *	(netif_napi_add()) and not yet enabled at nbpool_create().
  * @name: name used in debugfs, messages and tracepoints. Defaults to
  *	dev_name(@dev). Copied; need not outlive the call.
  * @packet_count: number of packet descriptors. Required, at least 1.

@@ -82,4 +82,31 @@ static inline void nbpool_skb_frag_fill(skb_frag_t *frag, struct page *page,
 #define nbpool_xdp_frags_truesize_set(sinfo, size)	do { (void)(sinfo); (void)(size); } while (0)
 #endif
 
+/*
+ * 6.8 lists each page_pool under its net_device for netlink's page-pool-get
+ * (ynl, the kernel's own tools). The NAPI is named too from 6.9, which can
+ * untie a page_pool from its NAPI before the NAPI goes: the pool's
+ * page_pool may outlive it (pages still in skbs). A NAPI enabled now is
+ * left out: page_pool_destroy() on a failed create would warn about it.
+ */
+static inline void nbpool_pp_params_link(struct page_pool_params *ppp, struct net_device *netdev,
+					 struct napi_struct *napi)
+{
+#ifdef NBPOOL_HAVE_PP_NETDEV
+	ppp->netdev = netdev;
+#endif
+#ifdef NBPOOL_HAVE_PP_UNLINK_NAPI
+	if (napi && test_bit(NAPI_STATE_SCHED, &napi->state))
+		ppp->napi = napi;
+#endif
+}
+
+/* Untie @pp from its NAPI (which must be disabled) while the NAPI still exists. */
+static inline void nbpool_pp_unlink_napi(struct page_pool *pp)
+{
+#ifdef NBPOOL_HAVE_PP_UNLINK_NAPI
+	page_pool_disable_direct_recycling(pp);
+#endif
+}
+
 #endif /* _NBPOOL_COMPAT_H */

@@ -297,6 +297,7 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	ppp.nid = nid;
 	ppp.dev = pool->dev;
 	ppp.dma_dir = pool->dma_dir;
+	nbpool_pp_params_link(&ppp, pool->netdev, pool->napi);
 	pool->pp = page_pool_create(&ppp);
 	if (IS_ERR(pool->pp)) {
 		err = PTR_ERR(pool->pp);
@@ -429,7 +430,8 @@ static void nbpool_zombie_work_fn(struct work_struct *work)
  * @pool: the pool, or NULL (a no-op)
  *
  * The device must have stopped using the pool's buffers and the pool's NAPI
- * must be disabled (napi_disable()); a NAPI still enabled is reported. When
+ * must be disabled (napi_disable()) and not yet freed: a NAPI still
+ * enabled is reported, and the kernel WARNs as for page_pool_destroy(). When
  * this returns no buffer is mapped for DMA any more. Packets the driver
  * still holds may still be freed with nbpool_free(); buffers inside skbs
  * come back when the stack frees them. Until then the pool is reported by
@@ -471,6 +473,7 @@ void nbpool_destroy(struct nbpool *pool)
 		pr_err_ratelimited("%s: pool %s destroyed twice\n", __func__, pool->name);
 		return;
 	}
+	nbpool_pp_unlink_napi(pool->pp);	/* its page_pool may outlive the NAPI */
 	wake_up_all(&pool->waitq);	/* blocked allocations give up */
 
 	if (back) {

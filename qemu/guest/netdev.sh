@@ -307,6 +307,51 @@ ethtool_pools() {
 	[ -n "$(ethstat "" eth0 rx_ring_empty)" ]
 }
 
+# kernel_has MAJOR MINOR: the running kernel is MAJOR.MINOR or newer (for
+# what a test expects the kernel itself to offer, never for how to build).
+kernel_has() {
+	v=$(uname -r)
+	maj=${v%%.*} min=${v#*.}
+	min=${min%%[!0-9]*}
+	[ $maj -gt $1 ] || { [ $maj = $1 ] && [ $min -ge $2 ]; }
+}
+
+# page_pools_listed: the kernel's own page-pool listing (netlink's
+# page-pool-get, what ynl reads; 6.9+) shows eth0's two pools under its
+# ifindex, each holding exactly its buffers' pages, the RX one tied to one
+# of eth0's NAPIs. (The peer's pools are listed on lo: a device that
+# changes namespace leaves its page_pools with the old one's loopback.)
+# Once both modules are unloaded none of the four is left. Then the driver
+# comes back.
+page_pools_listed() {
+	idx=$(cat /sys/class/net/eth0/ifindex)
+	/ppquery pools > /tmp/pp && /ppquery napis > /tmp/napis ||
+		{ echo "pools: ppquery failed: $(cat /tmp/pp /tmp/napis | tail -n1)"; return 1; }
+	n=$(awk -v i=$idx '$4 == i' /tmp/pp | wc -l)
+	[ $n = 2 ] || { cat /tmp/pp; echo "pools: eth0 (ifindex $idx) has $n page_pools listed, not 2"; return 1; }
+	for dir in rx tx; do
+		# 2048: the driver's buffer size; 2 buffers share a page.
+		mem=$(( $(ethstat "" eth0 ${dir}_pool_buffers) * 2048 ))
+		napi=$(awk -v i=$idx -v m=$mem '$4 == i && $10 == m {print $6}' /tmp/pp)
+		[ -n "$napi" ] ||
+			{ cat /tmp/pp; echo "pools: no page_pool of eth0 holds the $dir pool's $mem bytes"; return 1; }
+		if [ $dir = tx ]; then
+			[ "$napi" = 0 ] || { echo "pools: eth0's TX page_pool names NAPI $napi; it has none"; return 1; }
+		elif [ "$napi" = 0 ] || ! awk -v i=$idx -v n=$napi '$4 == i && $2 == n {f = 1} END {exit !f}' /tmp/napis; then
+			cat /tmp/napis
+			echo "pools: eth0's RX page_pool names NAPI $napi, not one of eth0's"
+			return 1
+		fi
+	done
+	# Once nbpool unloads, every pool is freed and so is its page_pool.
+	before=$(wc -l < /tmp/pp)
+	rmmod nbpool_virtio_net && unload_nbpool || { echo "pools: rmmod failed"; return 1; }
+	after=$(/ppquery pools | wc -l)
+	nbvn_bind && nbvn_up || { echo "pools: the driver did not come back"; return 1; }
+	[ $after = $((before - 4)) ] ||
+		{ echo "pools: $before page_pools listed before rmmod, $after after, not 4 fewer"; return 1; }
+}
+
 # mtu_under_traffic: MTU 1200, the buffers' maximum and 1500 again on both
 # ends during a TCP transfer of $mib MiB; its checksum must still match and
 # a ping of exactly each MTU must pass.
