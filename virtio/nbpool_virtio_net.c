@@ -330,8 +330,14 @@ static int nbvn_open(struct net_device *ndev)
 
 	napi_enable(&vi->rx_napi);
 	napi_enable(&vi->tx_napi);
+	/*
+	 * Both polls run before the queue starts: RX for its first refill, in
+	 * the pool's NAPI; TX for the completions that came while it was
+	 * disabled (with a full ring, nothing else would reap them).
+	 */
 	local_bh_disable();
-	napi_schedule(&vi->rx_napi);	/* first refill, in the pool's NAPI */
+	napi_schedule(&vi->rx_napi);
+	napi_schedule(&vi->tx_napi);
 	local_bh_enable();
 	nbvn_config_irq(0, vi);
 	netif_start_queue(ndev);

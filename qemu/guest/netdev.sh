@@ -386,6 +386,36 @@ link_under_traffic() {
 		{ echo "link: ping lost packets after the flaps"; return 1; }
 }
 
+# tx_full_down_up: down and up with a full TX ring. With the peer's link
+# down its driver reaps nothing, so the device can deliver nothing and
+# eth0's TX ring fills. eth0 goes down, the peer comes back, and the
+# device completes every frame while eth0's NAPIs are off: when eth0 comes
+# up those completions must be reaped, or its TX stays dead.
+tx_full_down_up() {
+	$PEER $IP link set eth1 down
+	$IP neigh replace $B lladdr $($PEER cat /sys/class/net/eth1/address) dev eth0 nud permanent
+	/udpburst send $B 9 100000 1000 >/dev/null 2>&1 &
+	sender=$!
+	total=$(ethstat "" eth0 tx_pool_buffers)
+	for i in $(seq 100); do
+		full=$(ethstat "" eth0 tx_ring_posted)
+		[ "$full" = "$total" ] && break
+		sleep 0.1
+	done
+	$IP link set eth0 down
+	kill $sender 2>/dev/null
+	wait $sender
+	$PEER $IP link set eth1 up
+	sleep 2		# the device drains eth0's ring meanwhile
+	$IP link set eth0 up
+	$IP neigh del $B dev eth0
+	[ "$full" = "$total" ] ||
+		{ echo "txfull: the TX ring held $full of $total descriptors; the test did not fill it"; return 1; }
+	reach || { echo "txfull: no ping through once eth0 came back up"; return 1; }
+	transfer 4 || { echo "txfull: a transfer after eth0 came back up failed"; return 1; }
+	echo "txfull: $full of $total descriptors posted at link down; TX works after link up"
+}
+
 # flap_links: the flaps themselves; the device link stays off for a second.
 # The monitor acts when the host sees our console line: wait for the carrier
 # to follow rather than for a fixed time.
