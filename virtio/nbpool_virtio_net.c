@@ -501,6 +501,18 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vp_modern_set_status(&vi->mdev, 0);
 	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	vi->features = vp_modern_get_features(&vi->mdev) & NBVN_FEATURES;
+	/*
+	 * Without ACCESS_PLATFORM the device uses guest-physical addresses,
+	 * past the IOMMU and the DMA API: the pool's DMA addresses would mean
+	 * nothing to it. A real NIC always goes through the DMA API.
+	 */
+	if (!(vi->features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM))) {
+		dev_err(&pdev->dev, "device does not offer VIRTIO_F_ACCESS_PLATFORM: it would bypass the IOMMU and the DMA API; not binding\n");
+		vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
+				     VIRTIO_CONFIG_S_FAILED);
+		vp_modern_remove(&vi->mdev);
+		return -ENODEV;
+	}
 	vp_modern_set_features(&vi->mdev, vi->features);
 	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 			     VIRTIO_CONFIG_S_FEATURES_OK);

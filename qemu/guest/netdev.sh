@@ -479,6 +479,34 @@ unplug_under_traffic() {
 	nbvn_claim && nbvn_up
 }
 
+# refuses_iommu_bypass: a NIC without VIRTIO_F_ACCESS_PLATFORM uses
+# guest-physical addresses, past the IOMMU and the DMA API, so the pool's
+# DMA addresses mean nothing to it: the driver must not bind. NIC1 is
+# plugged back that way (iommu_platform=off), must be refused, and is then
+# plugged back as before and returned to the peer.
+refuses_iommu_bypass() {
+	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
+	wait_nic $NIC1 gone || return 1
+	echo "NBPOOL-MONITOR: device_add $(echo "$NIC1_SPEC" | sed 's/iommu_platform=on/iommu_platform=off/')" \
+		> /dev/console
+	wait_nic $NIC1 back || return 1
+	sleep 1		# virtio-pci probes it first
+	[ -e $NIC1/driver ] && basename $NIC1 > $NIC1/driver/unbind
+	echo nbpool_virtio_net > $NIC1/driver_override
+	basename $NIC1 > /sys/bus/pci/drivers_probe
+	bound=$(basename "$(readlink $NIC1/driver)" 2>/dev/null)
+	said=$(dmesg | grep "$(basename $NIC1).*VIRTIO_F_ACCESS_PLATFORM" | tail -n1)
+	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
+	wait_nic $NIC1 gone || return 1
+	echo "NBPOOL-MONITOR: device_add $NIC1_SPEC" > /dev/console
+	wait_nic $NIC1 back && nbvn_claim || return 1
+	$IP link set eth1 netns peer && $PEER $IP addr add $B/24 dev eth1 &&
+		$PEER $IP link set eth1 up && reach || { echo "bypass: NIC1 did not come back"; return 1; }
+	[ -z "$bound" ] || { echo "bypass: $bound bound a NIC that bypasses the IOMMU"; return 1; }
+	[ -n "$said" ] || { echo "bypass: refused without a message naming VIRTIO_F_ACCESS_PLATFORM"; return 1; }
+	echo "bypass: ${said#*] }"
+}
+
 # cycles N: issue 7's loop, N times: hot-unplug under traffic and back, then
 # rmmod/insmod of both modules under traffic. Prints the cycles it completed.
 cycles() {
