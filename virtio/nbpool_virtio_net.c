@@ -469,6 +469,23 @@ static int nbvn_pools(struct nbvn *vi)
 	return err;
 }
 
+/*
+ * The device's MTU (VIRTIO_NET_F_MTU) is the largest it handles and the one
+ * to start with, also below 1500; one below the minimum is ignored.
+ */
+static void nbvn_device_mtu(struct nbvn *vi, unsigned int mtu)
+{
+	struct net_device *ndev = vi->ndev;
+
+	if (mtu < ndev->min_mtu) {
+		dev_warn(&vi->mdev.pci_dev->dev, "device MTU %u is below %u: ignored\n",
+			 mtu, ndev->min_mtu);
+		return;
+	}
+	ndev->max_mtu = min(ndev->max_mtu, mtu);
+	ndev->mtu = ndev->max_mtu;
+}
+
 static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
 	static const irq_handler_t handlers[NBVN_NVEC] = {
@@ -562,9 +579,8 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ndev->max_mtu = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NET_SKB_PAD -
 			NBVN_HDR - ETH_HLEN;
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_MTU))
-		ndev->max_mtu = min_t(unsigned int, ndev->max_mtu,
-				      vp_ioread16((__le16 __iomem *)(vi->mdev.device +
-						  offsetof(struct virtio_net_config, mtu))));
+		nbvn_device_mtu(vi, vp_ioread16((__le16 __iomem *)(vi->mdev.device +
+						offsetof(struct virtio_net_config, mtu))));
 	pci_set_drvdata(pdev, vi);
 	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 			     VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);

@@ -479,32 +479,56 @@ unplug_under_traffic() {
 	nbvn_claim && nbvn_up
 }
 
+# replug_nic1 SED: unplug NIC1 and plug it back with its QEMU device
+# properties edited by the sed script SED ('' for none).
+replug_nic1() {
+	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
+	wait_nic $NIC1 gone || return 1
+	echo "NBPOOL-MONITOR: device_add $(echo "$NIC1_SPEC" | sed "$1")" > /dev/console
+	wait_nic $NIC1 back
+}
+
+# nic1_restore: NIC1 plugged back as at boot, bound, in the peer namespace.
+nic1_restore() {
+	replug_nic1 '' && nbvn_claim && $IP link set eth1 netns peer &&
+		$PEER $IP addr add $B/24 dev eth1 && $PEER $IP link set eth1 up && reach ||
+		{ echo "NIC1 did not come back"; return 1; }
+}
+
 # refuses_iommu_bypass: a NIC without VIRTIO_F_ACCESS_PLATFORM uses
 # guest-physical addresses, past the IOMMU and the DMA API, so the pool's
 # DMA addresses mean nothing to it: the driver must not bind. NIC1 is
-# plugged back that way (iommu_platform=off), must be refused, and is then
-# plugged back as before and returned to the peer.
+# plugged back that way (iommu_platform=off) and must be refused.
 refuses_iommu_bypass() {
-	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
-	wait_nic $NIC1 gone || return 1
-	echo "NBPOOL-MONITOR: device_add $(echo "$NIC1_SPEC" | sed 's/iommu_platform=on/iommu_platform=off/')" \
-		> /dev/console
-	wait_nic $NIC1 back || return 1
+	replug_nic1 's/iommu_platform=on/iommu_platform=off/' || return 1
 	sleep 1		# virtio-pci probes it first
 	[ -e $NIC1/driver ] && basename $NIC1 > $NIC1/driver/unbind
 	echo nbpool_virtio_net > $NIC1/driver_override
 	basename $NIC1 > /sys/bus/pci/drivers_probe
 	bound=$(basename "$(readlink $NIC1/driver)" 2>/dev/null)
 	said=$(dmesg | grep "$(basename $NIC1).*VIRTIO_F_ACCESS_PLATFORM" | tail -n1)
-	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
-	wait_nic $NIC1 gone || return 1
-	echo "NBPOOL-MONITOR: device_add $NIC1_SPEC" > /dev/console
-	wait_nic $NIC1 back && nbvn_claim || return 1
-	$IP link set eth1 netns peer && $PEER $IP addr add $B/24 dev eth1 &&
-		$PEER $IP link set eth1 up && reach || { echo "bypass: NIC1 did not come back"; return 1; }
+	nic1_restore || return 1
 	[ -z "$bound" ] || { echo "bypass: $bound bound a NIC that bypasses the IOMMU"; return 1; }
 	[ -n "$said" ] || { echo "bypass: refused without a message naming VIRTIO_F_ACCESS_PLATFORM"; return 1; }
 	echo "bypass: ${said#*] }"
+}
+
+# device_mtu_1400: a NIC whose device says its MTU is 1400
+# (VIRTIO_NET_F_MTU, QEMU's host_mtu) comes up with MTU and maximum 1400,
+# and a ping of exactly 1400 bytes passes both ways.
+device_mtu_1400() {
+	replug_nic1 's/$/,host_mtu=1400/' && nbvn_claim || return 1
+	mtu=$(cat /sys/class/net/eth1/mtu)
+	max=$($IP -d link show eth1 | sed -n 's/.* maxmtu \([0-9]*\).*/\1/p')
+	$IP link set eth1 netns peer && $PEER $IP addr add $B/24 dev eth1 && $PEER $IP link set eth1 up &&
+		reach && ping -q -c 3 -i 0.2 -W 3 -s 1372 $B | grep -q ' 0% packet loss' &&
+		$PEER ping -q -c 3 -i 0.2 -W 3 -s 1372 $A | grep -q ' 0% packet loss'
+	pinged=$?
+	nic1_restore || return 1
+	[ "$mtu" = 1400 ] && [ "$max" = 1400 ] ||
+		{ echo "mtu: the device says 1400; eth1 came up with MTU $mtu, maximum $max"; return 1; }
+	[ $pinged = 0 ] || { echo "mtu: 1400-byte pings lost"; return 1; }
+	echo "mtu: a 1400-byte device: MTU $mtu, maximum $max, pings pass"
 }
 
 # cycles N: issue 7's loop, N times: hot-unplug under traffic and back, then
