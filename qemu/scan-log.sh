@@ -25,7 +25,7 @@ reports=(
 	'printk messages dropped'
 	# networking: devices or pools that never let go
 	'unregister_netdevice: waiting' 'NETDEV WATCHDOG' 'stalled pool shutdown'
-	'still not freed'
+	'still not freed' 'the device completed descriptor'
 )
 pat=$(IFS='|'; echo "${reports[*]}")
 [[ $# -gt 0 ]] && pat=${pat#WARNING:|}

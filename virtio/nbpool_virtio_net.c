@@ -54,6 +54,8 @@ struct nbvn_vq {
 	u16 nr_free;
 	u16 avail_idx;
 	u16 last_used;
+	bool broken;			/* the device completed what it did not hold */
+	struct device *dev;		/* for messages */
 };
 
 struct nbvn {
@@ -77,6 +79,7 @@ static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index)
 	u16 i, max = vp_modern_get_queue_size(&vi->mdev, index);
 
 	vq->index = index;
+	vq->dev = dev;
 	vq->num = min_t(u16, max, NBVN_RING);
 	if (!vq->num || (vq->num & (vq->num - 1)))
 		return -EINVAL;
@@ -144,12 +147,24 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 	struct nbpool_packet *pkt;
 	u16 id;
 
-	if (vq->last_used == le16_to_cpu((__force __le16)READ_ONCE(vq->vring.used->idx)))
+	if (unlikely(vq->broken) ||
+	    vq->last_used == le16_to_cpu((__force __le16)READ_ONCE(vq->vring.used->idx)))
 		return NULL;
 	virtio_rmb(true);
 	e = &vq->vring.used->ring[vq->last_used++ & (vq->num - 1)];
 	id = le32_to_cpu((__force __le32)e->id);
 	*len = le32_to_cpu((__force __le32)e->len);
+	/*
+	 * Never index by what the device says unchecked: a descriptor it
+	 * does not hold means the ring is lost. The queue stops; teardown
+	 * frees what is still posted.
+	 */
+	if (unlikely(id >= vq->num || !vq->pkts[id])) {
+		dev_err_ratelimited(vq->dev, "virtqueue %u: the device completed descriptor %u, which it does not hold; queue stopped\n",
+				    vq->index, id);
+		vq->broken = true;
+		return NULL;
+	}
 	pkt = vq->pkts[id];
 	vq->pkts[id] = NULL;
 	vq->free_ids[vq->nr_free++] = id;
@@ -194,7 +209,9 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		if (!pkt)
 			break;
 		done++;
-		if (len <= NBVN_HDR || nbpool_packet_set_len(pkt, len)) {
+		/* A length beyond what was posted is the device's error, not a bad call. */
+		if (len < NBVN_HDR + ETH_HLEN || len > nbpool_packet_capacity(pkt) ||
+		    nbpool_packet_set_len(pkt, len)) {
 			ndev->stats.rx_length_errors++;
 			nbpool_free(pkt);
 			continue;
