@@ -464,6 +464,22 @@ wait_nic() {
 	return 1
 }
 
+# wait_slot_off PATH: until the hot-plug slot PATH's device sat in reads
+# power 0 (30 s at most). pciehp takes the device away before it powers the
+# slot off; a device_add in between is lost and the slot stays off.
+wait_slot_off() {
+	addr=$(basename $1)
+	for slot in /sys/bus/pci/slots/*; do
+		[ "$(cat $slot/address)" = "${addr%.*}" ] || continue
+		for i in $(seq 300); do
+			[ "$(cat $slot/power)" = 0 ] && return 0
+			sleep 0.1
+		done
+		echo "wait_slot_off: slot $(basename $slot) still powered 30 s after $1 left"
+		return 1
+	done
+}
+
 # unplug_under_traffic: hot-unplug both NICs through QEMU's monitor while UDP
 # flows both ways, plug them back, rebind, and the link works as before.
 unplug_under_traffic() {
@@ -471,7 +487,8 @@ unplug_under_traffic() {
 	# Both at once: each waits out PCIe's 5 s before the slot powers off.
 	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
 	echo "NBPOOL-MONITOR: device_del nic0" > /dev/console
-	wait_nic $NIC1 gone && wait_nic $NIC0 gone || { bg_stop; return 1; }
+	wait_nic $NIC1 gone && wait_nic $NIC0 gone && wait_slot_off $NIC1 && wait_slot_off $NIC0 ||
+		{ bg_stop; return 1; }
 	bg_stop
 	echo "NBPOOL-MONITOR: device_add $NIC0_SPEC" > /dev/console
 	echo "NBPOOL-MONITOR: device_add $NIC1_SPEC" > /dev/console
@@ -483,7 +500,7 @@ unplug_under_traffic() {
 # properties edited by the sed script SED ('' for none).
 replug_nic1() {
 	echo "NBPOOL-MONITOR: device_del nic1" > /dev/console
-	wait_nic $NIC1 gone || return 1
+	wait_nic $NIC1 gone && wait_slot_off $NIC1 || return 1
 	echo "NBPOOL-MONITOR: device_add $(echo "$NIC1_SPEC" | sed "$1")" > /dev/console
 	wait_nic $NIC1 back
 }
