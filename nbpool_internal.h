@@ -323,7 +323,24 @@ static __always_inline bool nbpool_packet_rx_ready(struct nbpool_packet *pkt, co
 	return nbpool_packet_rx_check(pkt, caller);
 }
 void nbpool_packet_cpu_wrote(struct nbpool_packet *pkt);
-void nbpool_packet_reset(struct nbpool_packet *pkt);
+
+/*
+ * nbpool_packet_reset() - nbpool_packet_repost() for a packet known to be
+ * held; inline, as XDP_DROP runs it for every frame. Context: as
+ * nbpool_packet_repost().
+ */
+static __always_inline void nbpool_packet_reset(struct nbpool_packet *pkt)
+{
+	struct nbpool *pool = pkt->pool;
+
+	if (pkt->flags & NBPOOL_PKT_DIRTY || pkt->nr_frags)
+		nbpool_packet_clean_own(pool, pkt);
+	pkt->range = pool->fresh_range;
+	pkt->flags = NBPOOL_PKT_HELD;
+	if (pool->sync_alloc)
+		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
+}
+
 void nbpool_lend_out(struct nbpool_packet *pkt, const char *caller);
 struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, gfp_t gfp,
 					 const char *caller);

@@ -188,24 +188,6 @@ void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
 EXPORT_SYMBOL(nbpool_packet_sync_for_device);
 
 /**
- * nbpool_packet_reset() - nbpool_packet_repost() for a packet known to be held
- * @pkt: the packet
- *
- * Context: as nbpool_packet_repost().
- */
-void nbpool_packet_reset(struct nbpool_packet *pkt)
-{
-	struct nbpool *pool = pkt->pool;
-
-	if (pkt->flags & NBPOOL_PKT_DIRTY || pkt->nr_frags)
-		nbpool_packet_clean_own(pool, pkt);
-	pkt->range = pool->fresh_range;
-	pkt->flags = NBPOOL_PKT_HELD;
-	if (pool->sync_alloc)
-		dma_sync_single_for_device(pool->dev, pkt->buf_dma, pool->data_end, pool->dma_dir);
-}
-
-/**
  * nbpool_packet_repost() - make a received packet ready for the device again
  * @pkt: a packet held by the caller, e.g. one nbpool_packet_to_skb() could
  *	not turn into an skb, or one the driver drops
