@@ -132,11 +132,16 @@ static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, u32 len, 
 	vq->vring.avail->ring[vq->avail_idx++ & (vq->num - 1)] = nbvn_16(id);
 }
 
+/*
+ * Barriers as a real NIC needs them, not virtio's (which may assume the
+ * device is a CPU in the same coherence domain): dma_wmb() makes the
+ * descriptors visible to the device before the index that publishes
+ * them, and the doorbell's iowrite is ordered after both.
+ */
 static void nbvn_vq_kick(struct nbvn_vq *vq)
 {
-	virtio_wmb(true);
+	dma_wmb();
 	WRITE_ONCE(vq->vring.avail->idx, nbvn_16(vq->avail_idx));
-	virtio_mb(true);
 	vp_iowrite16(vq->index, (__le16 __iomem *)vq->notify);
 }
 
@@ -150,7 +155,7 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 	if (unlikely(vq->broken) ||
 	    vq->last_used == le16_to_cpu((__force __le16)READ_ONCE(vq->vring.used->idx)))
 		return NULL;
-	virtio_rmb(true);
+	dma_rmb();	/* the entry is read only after the index that published it */
 	e = &vq->vring.used->ring[vq->last_used++ & (vq->num - 1)];
 	id = le32_to_cpu((__force __le32)e->id);
 	*len = le32_to_cpu((__force __le32)e->len);
