@@ -15,6 +15,7 @@
  * overruns, MTU and link changes, rmmod/insmod and hot-unplug under traffic.
  * Multiqueue and offloads are left out: the example is about the buffers.
  */
+#include <linux/delay.h>
 #include <linux/module.h>
 #include <linux/pci.h>
 #include <linux/netdevice.h>
@@ -71,6 +72,7 @@ struct nbvn {
 	u64 tx_ring_full;		/* times xmit stopped the queue */
 	u64 features;
 	int irqs;			/* vectors with a handler installed */
+	bool config_live;		/* link changes reach the netdev */
 };
 
 static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index)
@@ -336,6 +338,8 @@ static irqreturn_t nbvn_config_irq(int irq, void *data)
 	struct nbvn *vi = data;
 	u16 status = VIRTIO_NET_S_LINK_UP;
 
+	if (!READ_ONCE(vi->config_live))
+		return IRQ_HANDLED;
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_STATUS))
 		status = vp_ioread16((__le16 __iomem *)(vi->mdev.device +
 				     offsetof(struct virtio_net_config, status)));
@@ -437,12 +441,32 @@ static const struct ethtool_ops nbvn_ethtool_ops = {
 	.get_ethtool_stats = nbvn_get_ethtool_stats,
 };
 
+/*
+ * Reset, and wait until the device says it is done (status reads 0), as a
+ * device that resets asynchronously needs before its rings and buffers go.
+ * A device that was pulled out reads all ones: nothing is left to wait for.
+ */
+static void nbvn_reset(struct nbvn *vi)
+{
+	unsigned int ms;
+	u8 status;
+
+	vp_modern_set_status(&vi->mdev, 0);
+	for (ms = 0; ms < 1000; ms++) {
+		status = vp_modern_get_status(&vi->mdev);
+		if (!status || status == 0xff)
+			return;
+		usleep_range(1000, 2000);
+	}
+	dev_err(&vi->mdev.pci_dev->dev, "reset: status still %#x after 1 s\n", status);
+}
+
 static void nbvn_teardown(struct nbvn *vi)
 {
 	struct pci_dev *pdev = vi->mdev.pci_dev;
 	int i;
 
-	vp_modern_set_status(&vi->mdev, 0);	/* reset: the device stops DMA */
+	nbvn_reset(vi);		/* the device stops DMA */
 	for (i = 0; i < vi->irqs; i++)
 		free_irq(pci_irq_vector(pdev, i), vi);
 	pci_free_irq_vectors(pdev);
@@ -537,7 +561,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 
-	vp_modern_set_status(&vi->mdev, 0);
+	nbvn_reset(vi);
 	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
 	vi->features = vp_modern_get_features(&vi->mdev) & NBVN_FEATURES;
 	/*
@@ -607,6 +631,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
 			     VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
 	netif_carrier_off(ndev);
+	WRITE_ONCE(vi->config_live, true);
 	err = register_netdev(ndev);
 	if (err)
 		goto fail;
@@ -620,6 +645,12 @@ static void nbvn_remove(struct pci_dev *pdev)
 {
 	struct nbvn *vi = pci_get_drvdata(pdev);
 
+	/*
+	 * No link change may reach the netdev once it starts going away: a
+	 * linkwatch event queued then would outlive it.
+	 */
+	WRITE_ONCE(vi->config_live, false);
+	synchronize_irq(pci_irq_vector(pdev, NBVN_VEC_CONFIG));
 	unregister_netdev(vi->ndev);	/* stops it: NAPIs are disabled */
 	nbvn_teardown(vi);
 }
