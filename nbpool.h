@@ -48,7 +48,9 @@ struct xdp_rxq_info;
  * @dev: the device that DMAs to and from the buffers. Required.
  * @netdev: the net_device the pool serves; used for skbs built by the pool
  *	and for messages, and (6.8+) the kernel lists the pool's page_pool
- *	under it (netlink page-pool-get, as ynl shows it). Optional.
+ *	under it (netlink page-pool-get, as ynl shows it). Optional. If it
+ *	is never registered, free it only after the pool is gone (a
+ *	registered one may go first: the kernel moves the listing).
  * @napi: the NAPI context that owns the pool's RX path. Optional; when set,
  *	nbpool_alloc() and nbpool_free() called from that NAPI's poll take a
  *	lockless fast path (on kernels whose NAPI records its running CPU),
