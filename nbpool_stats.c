@@ -199,7 +199,6 @@ const char * const nbpool_stat_names[] = {
 
 static_assert(ARRAY_SIZE(nbpool_stat_names) == NBPOOL_NR_STATS);
 
-
 /**
  * nbpool_ethtool_stats_count() - number of values nbpool adds to ethtool -S
  *

@@ -45,10 +45,14 @@ nbvn_bind() {
 nbvn_up() {
 	mkdir -p /run/netns
 	[ -e /run/netns/peer ] || $IP netns add peer || return 1
-	$IP link set eth1 netns peer &&
-	$IP addr add $A/24 dev eth0 && $IP link set eth0 up &&
-	$PEER $IP addr add $B/24 dev eth1 && $PEER $IP link set eth1 up &&
-	$PEER $IP link set lo up && $IP link set lo up && reach
+	$IP addr add $A/24 dev eth0 && $IP link set eth0 up && $IP link set lo up &&
+	$PEER $IP link set lo up && peer_up
+}
+
+# peer_up: a new eth1 into namespace "peer", addressed and up, reachable.
+peer_up() {
+	$IP link set eth1 netns peer && $PEER $IP addr add $B/24 dev eth1 &&
+		$PEER $IP link set eth1 up && reach
 }
 
 # reach: the peer answers a ping within 10 s (a new link takes a moment).
@@ -507,8 +511,7 @@ replug_nic1() {
 
 # nic1_restore: NIC1 plugged back as at boot, bound, in the peer namespace.
 nic1_restore() {
-	replug_nic1 '' && nbvn_claim && $IP link set eth1 netns peer &&
-		$PEER $IP addr add $B/24 dev eth1 && $PEER $IP link set eth1 up && reach ||
+	replug_nic1 '' && nbvn_claim && peer_up ||
 		{ echo "NIC1 did not come back"; return 1; }
 }
 
@@ -537,8 +540,7 @@ device_mtu_1400() {
 	replug_nic1 's/$/,host_mtu=1400/' && nbvn_claim || return 1
 	mtu=$(cat /sys/class/net/eth1/mtu)
 	max=$($IP -d link show eth1 | sed -n 's/.* maxmtu \([0-9]*\).*/\1/p')
-	$IP link set eth1 netns peer && $PEER $IP addr add $B/24 dev eth1 && $PEER $IP link set eth1 up &&
-		reach && ping -q -c 3 -i 0.2 -W 3 -s 1372 $B | grep -q ' 0% packet loss' &&
+	peer_up && ping -q -c 3 -i 0.2 -W 3 -s 1372 $B | grep -q ' 0% packet loss' &&
 		$PEER ping -q -c 3 -i 0.2 -W 3 -s 1372 $A | grep -q ' 0% packet loss'
 	pinged=$?
 	nic1_restore || return 1
