@@ -109,4 +109,9 @@ static inline void nbpool_pp_unlink_napi(struct page_pool *pp)
 #endif
 }
 
+/* 6.9: drivers may report per-queue statistics (netdev->stat_ops). */
+#ifdef NBPOOL_HAVE_NETDEV_STAT_OPS
+#include <net/netdev_queues.h>
+#endif
+
 #endif /* _NBPOOL_COMPAT_H */

@@ -10,8 +10,8 @@
  * kernel's virtio_pci_modern_dev helpers.
  *
  * One RX/TX queue pair with NAPI, link state from the device, MAC, MTU up
- * to what a pool buffer holds, ip -s link counters and ethtool -S with both
- * pools' counters. make check drives it with ping, TCP with checksums, UDP
+ * to what a pool buffer holds, ip -s link counters and the kernel's
+ * per-queue statistics (6.9+), and ethtool -S with both pools' counters. make check drives it with ping, TCP with checksums, UDP
  * overruns, MTU and link changes, rmmod/insmod and hot-unplug under traffic.
  * Multiqueue and offloads are left out: the example is about the buffers.
  */
@@ -26,7 +26,9 @@
 #include <linux/virtio_config.h>
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
+#include <linux/u64_stats_sync.h>
 #include "nbpool.h"
+#include "nbpool_compat.h"
 
 #define NBVN_RING	256		/* descriptors per virtqueue, at most */
 #define NBVN_HDR	sizeof(struct virtio_net_hdr_v1)
@@ -59,6 +61,30 @@ struct nbvn_vq {
 	struct device *dev;		/* for messages */
 };
 
+/*
+ * Each queue's counters, written by one context at a time (RX: its NAPI;
+ * TX: whoever holds the queue's lock) and read with the syncp retry loop,
+ * so 32-bit readers never see a torn value.
+ */
+struct nbvn_rx_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;		/* frames as on the wire: Ethernet header on */
+	u64_stats_t length_errors;	/* frames the device wrote too short or too long */
+	u64_stats_t dropped;		/* frames no skb could be built for */
+	u64_stats_t alloc_fail;		/* refills that found the pool empty */
+	u64_stats_t ring_empty;		/* refills that left the device no buffer */
+	struct u64_stats_sync syncp;
+};
+
+struct nbvn_tx_stats {
+	u64_stats_t packets;
+	u64_stats_t bytes;
+	u64_stats_t dropped;		/* frames that could not be copied into the pool */
+	u64_stats_t stop;		/* times xmit stopped the queue: ring full */
+	u64_stats_t wake;
+	struct u64_stats_sync syncp;
+};
+
 struct nbvn {
 	struct virtio_pci_modern_device mdev;
 	struct net_device *ndev;
@@ -68,8 +94,8 @@ struct nbvn {
 	struct nbvn_vq tx;
 	struct nbpool *rx_pool;
 	struct nbpool *tx_pool;
-	u64 rx_ring_empty;		/* refills that left the device no buffer */
-	u64 tx_ring_full;		/* times xmit stopped the queue */
+	struct nbvn_rx_stats rx_stats;
+	struct nbvn_tx_stats tx_stats;
 	u64 features;
 	int irqs;			/* vectors with a handler installed */
 	bool config_live;		/* link changes reach the netdev */
@@ -178,6 +204,14 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 	return pkt;
 }
 
+/* Count one event in a queue's stats; the caller is that queue's only writer. */
+#define nbvn_stat_add(st, field, n)				\
+	do {							\
+		u64_stats_update_begin(&(st)->syncp);		\
+		u64_stats_add(&(st)->field, n);			\
+		u64_stats_update_end(&(st)->syncp);		\
+	} while (0)
+
 static void nbvn_rx_refill(struct nbvn *vi)
 {
 	struct nbvn_vq *vq = &vi->rx;
@@ -186,8 +220,10 @@ static void nbvn_rx_refill(struct nbvn *vi)
 	while (vq->nr_free) {
 		struct nbpool_packet *pkt = nbpool_alloc(vi->rx_pool, GFP_ATOMIC);
 
-		if (!pkt)
+		if (!pkt) {
+			nbvn_stat_add(&vi->rx_stats, alloc_fail, 1);
 			break;
+		}
 		nbvn_vq_add(vq, pkt, nbpool_packet_capacity(pkt), true);
 		added = true;
 	}
@@ -195,13 +231,15 @@ static void nbvn_rx_refill(struct nbvn *vi)
 		nbvn_vq_kick(vq);
 	/* Until the stack returns buffers, frames the device gets are lost. */
 	if (vq->nr_free == vq->num)
-		vi->rx_ring_empty++;
+		nbvn_stat_add(&vi->rx_stats, ring_empty, 1);
 }
 
 static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 {
 	struct nbvn *vi = container_of(napi, struct nbvn, rx_napi);
+	struct nbvn_rx_stats *st = &vi->rx_stats;
 	struct net_device *ndev = vi->ndev;
+	u64 packets = 0, bytes = 0;
 	int done = 0;
 
 	/* netpoll (budget 0) only reaps TX: no RX, no refill. */
@@ -219,7 +257,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		/* A length beyond what was posted is the device's error, not a bad call. */
 		if (len < NBVN_HDR + ETH_HLEN || len > nbpool_packet_capacity(pkt) ||
 		    nbpool_packet_set_len(pkt, len)) {
-			ndev->stats.rx_length_errors++;
+			nbvn_stat_add(st, length_errors, 1);
 			nbpool_free(pkt);
 			continue;
 		}
@@ -230,15 +268,19 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		nbpool_packet_set_len(pkt, len - NBVN_HDR);
 		skb = nbpool_packet_to_skb(pkt);
 		if (!skb) {
-			ndev->stats.rx_dropped++;
+			nbvn_stat_add(st, dropped, 1);
 			nbpool_free(pkt);
 			continue;
 		}
+		packets++;
+		bytes += skb->len;	/* before eth_type_trans() pulls the header */
 		skb->protocol = eth_type_trans(skb, ndev);
-		ndev->stats.rx_packets++;
-		ndev->stats.rx_bytes += skb->len;
 		napi_gro_receive(napi, skb);
 	}
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_add(&st->packets, packets);
+	u64_stats_add(&st->bytes, bytes);
+	u64_stats_update_end(&st->syncp);
 	nbvn_rx_refill(vi);
 	if (done < budget)
 		napi_complete_done(napi, done);
@@ -271,8 +313,10 @@ static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 	}
 	while ((pkt = nbvn_vq_get(&vi->tx, &len)))
 		nbpool_free(pkt);
-	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free)
+	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free) {
 		netif_tx_wake_queue(txq);
+		nbvn_stat_add(&vi->tx_stats, wake, 1);
+	}
 	__netif_tx_unlock(txq);
 	napi_complete(napi);
 	return 0;
@@ -296,7 +340,7 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	else
 		pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
 	if (IS_ERR(pkt)) {
-		ndev->stats.tx_dropped++;
+		nbvn_stat_add(&vi->tx_stats, dropped, 1);
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
@@ -307,12 +351,14 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	nbpool_packet_sync_for_device(pkt);
 	nbvn_vq_add(&vi->tx, pkt, len + NBVN_HDR, false);
 	nbvn_vq_kick(&vi->tx);
-	ndev->stats.tx_packets++;
-	ndev->stats.tx_bytes += len;
+	u64_stats_update_begin(&vi->tx_stats.syncp);
+	u64_stats_inc(&vi->tx_stats.packets);
+	u64_stats_add(&vi->tx_stats.bytes, len);
 	if (!vi->tx.nr_free) {
 		netif_tx_stop_queue(txq);
-		vi->tx_ring_full++;
+		u64_stats_inc(&vi->tx_stats.stop);
 	}
+	u64_stats_update_end(&vi->tx_stats.syncp);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
 }
@@ -380,10 +426,70 @@ static int nbvn_stop(struct net_device *ndev)
 	return 0;
 }
 
+/* Consistent copies of each queue's counters, whatever the writers do. */
+struct nbvn_rx_counts {
+	u64 packets, bytes, length_errors, dropped, alloc_fail, ring_empty;
+};
+
+struct nbvn_tx_counts {
+	u64 packets, bytes, dropped, stop, wake;
+};
+
+static void nbvn_rx_counts(struct nbvn *vi, struct nbvn_rx_counts *c)
+{
+	const struct nbvn_rx_stats *st = &vi->rx_stats;
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&st->syncp);
+		c->packets = u64_stats_read(&st->packets);
+		c->bytes = u64_stats_read(&st->bytes);
+		c->length_errors = u64_stats_read(&st->length_errors);
+		c->dropped = u64_stats_read(&st->dropped);
+		c->alloc_fail = u64_stats_read(&st->alloc_fail);
+		c->ring_empty = u64_stats_read(&st->ring_empty);
+	} while (u64_stats_fetch_retry(&st->syncp, start));
+}
+
+static void nbvn_tx_counts(struct nbvn *vi, struct nbvn_tx_counts *c)
+{
+	const struct nbvn_tx_stats *st = &vi->tx_stats;
+	unsigned int start;
+
+	do {
+		start = u64_stats_fetch_begin(&st->syncp);
+		c->packets = u64_stats_read(&st->packets);
+		c->bytes = u64_stats_read(&st->bytes);
+		c->dropped = u64_stats_read(&st->dropped);
+		c->stop = u64_stats_read(&st->stop);
+		c->wake = u64_stats_read(&st->wake);
+	} while (u64_stats_fetch_retry(&st->syncp, start));
+}
+
+/* ip -s link: the sum over the queues (here the one pair). */
+static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *s)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+	struct nbvn_rx_counts rx;
+	struct nbvn_tx_counts tx;
+
+	nbvn_rx_counts(vi, &rx);
+	nbvn_tx_counts(vi, &tx);
+	s->rx_packets = rx.packets;
+	s->rx_bytes = rx.bytes;
+	s->rx_length_errors = rx.length_errors;
+	s->rx_errors = rx.length_errors;
+	s->rx_dropped = rx.dropped;
+	s->tx_packets = tx.packets;
+	s->tx_bytes = tx.bytes;
+	s->tx_dropped = tx.dropped;
+}
+
 static const struct net_device_ops nbvn_netdev_ops = {
 	.ndo_open = nbvn_open,
 	.ndo_stop = nbvn_stop,
 	.ndo_start_xmit = nbvn_xmit,
+	.ndo_get_stats64 = nbvn_get_stats64,
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_set_mac_address = eth_mac_addr,
 };
@@ -423,15 +529,66 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 				   u64 *data)
 {
 	struct nbvn *vi = netdev_priv(ndev);
+	struct nbvn_rx_counts rx;
+	struct nbvn_tx_counts tx;
 
-	*data++ = READ_ONCE(vi->rx_ring_empty);
-	*data++ = READ_ONCE(vi->tx_ring_full);
+	nbvn_rx_counts(vi, &rx);
+	nbvn_tx_counts(vi, &tx);
+	*data++ = rx.ring_empty;
+	*data++ = tx.stop;
 	/* Packets in the rings: the driver's own count of what it holds. */
 	*data++ = vi->rx.num - READ_ONCE(vi->rx.nr_free);
 	*data++ = vi->tx.num - READ_ONCE(vi->tx.nr_free);
 	nbpool_ethtool_stats(vi->rx_pool, data);
 	nbpool_ethtool_stats(vi->tx_pool, data + nbpool_ethtool_stats_count());
 }
+
+#ifdef NBPOOL_HAVE_NETDEV_STAT_OPS
+/*
+ * The kernel's per-queue statistics (netlink qstats-get, 6.9+). The one
+ * queue pair lives as long as the netdev, so the base holds nothing.
+ */
+static void nbvn_get_queue_stats_rx(struct net_device *ndev, int idx,
+				    struct netdev_queue_stats_rx *stats)
+{
+	struct nbvn_rx_counts rx;
+
+	nbvn_rx_counts(netdev_priv(ndev), &rx);
+	stats->packets = rx.packets;
+	stats->bytes = rx.bytes;
+	stats->alloc_fail = rx.alloc_fail;
+}
+
+static void nbvn_get_queue_stats_tx(struct net_device *ndev, int idx,
+				    struct netdev_queue_stats_tx *stats)
+{
+	struct nbvn_tx_counts tx;
+
+	nbvn_tx_counts(netdev_priv(ndev), &tx);
+	stats->packets = tx.packets;
+	stats->bytes = tx.bytes;
+	stats->stop = tx.stop;
+	stats->wake = tx.wake;
+}
+
+static void nbvn_get_base_stats(struct net_device *ndev, struct netdev_queue_stats_rx *rx,
+				struct netdev_queue_stats_tx *tx)
+{
+	rx->packets = 0;
+	rx->bytes = 0;
+	rx->alloc_fail = 0;
+	tx->packets = 0;
+	tx->bytes = 0;
+	tx->stop = 0;
+	tx->wake = 0;
+}
+
+static const struct netdev_stat_ops nbvn_stat_ops = {
+	.get_queue_stats_rx = nbvn_get_queue_stats_rx,
+	.get_queue_stats_tx = nbvn_get_queue_stats_tx,
+	.get_base_stats = nbvn_get_base_stats,
+};
+#endif
 
 static const struct ethtool_ops nbvn_ethtool_ops = {
 	.get_drvinfo = nbvn_get_drvinfo,
@@ -586,6 +743,8 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 
+	u64_stats_init(&vi->rx_stats.syncp);
+	u64_stats_init(&vi->tx_stats.syncp);
 	netif_napi_add(ndev, &vi->rx_napi, nbvn_rx_poll);
 	netif_napi_add(ndev, &vi->tx_napi, nbvn_tx_poll);
 	err = nbvn_vq_init(vi, &vi->rx, 0);
@@ -617,6 +776,9 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	ndev->netdev_ops = &nbvn_netdev_ops;
 	ndev->ethtool_ops = &nbvn_ethtool_ops;
+#ifdef NBPOOL_HAVE_NETDEV_STAT_OPS
+	ndev->stat_ops = &nbvn_stat_ops;
+#endif
 	/*
 	 * Every RX buffer holds a frame of max_mtu, so an MTU change needs no
 	 * ndo_change_mtu: the core's range check and store are all it takes.

@@ -320,6 +320,64 @@ kernel_has() {
 	[ $maj -gt $1 ] || { [ $maj = $1 ] && [ $min -ge $2 ]; }
 }
 
+# counters_count_frames: the interface counters (ip -s link) against the
+# test's own ledger: 200 pings of 1000 bytes are 200 frames of 1042 bytes
+# (the Ethernet header counts, as in every driver) on eth0's TX, the
+# peer's RX, the peer's TX and eth0's RX. A few frames of others (ARP,
+# IPv6 neighbour discovery) may slip in, none over 1514 bytes. Where the
+# kernel lists queue statistics (netlink qstats-get, 6.9+), queue 0 of
+# each end must report the same numbers as its interface.
+counters_count_frames() {
+	n=200 size=1042
+	set -- $(link_counters "" eth0) $(link_counters "$PEER" eth1)
+	ping -q -c $n -i 0.01 -W 2 -s 1000 $B | grep -q ' 0% packet loss' ||
+		{ echo "counters: the pings lost frames"; return 1; }
+	sleep 0.5	# the last reply is counted once ping has it; the peer's RX before
+	set -- "$@" $(link_counters "" eth0) $(link_counters "$PEER" eth1)
+	# $1-$4: eth0 rx packets, rx bytes, tx packets, tx bytes; $5-$8 the
+	# peer's; $9-$16 the same after.
+	frames_counted "eth0 RX" $1 $2 $9 ${10} && frames_counted "eth0 TX" $3 $4 ${11} ${12} &&
+		frames_counted "peer RX" $5 $6 ${13} ${14} && frames_counted "peer TX" $7 $8 ${15} ${16} ||
+		return 1
+	kernel_has 6 9 || { echo "counters: every frame counted once, bytes with their headers"; return 0; }
+	queue_stats_match "" eth0 && queue_stats_match "$PEER" eth1 &&
+		echo "counters: every frame counted once, bytes with their headers; queue stats agree"
+}
+
+# link_counters NS DEV: "rx_packets rx_bytes tx_packets tx_bytes" of DEV.
+link_counters() {
+	for c in rx_packets rx_bytes tx_packets tx_bytes; do
+		$1 cat /sys/class/net/$2/statistics/$c
+	done
+}
+
+# frames_counted WHAT PACKETS0 BYTES0 PACKETS1 BYTES1: the counters moved by
+# $n frames of $size bytes, and at most 10 more of at most 1514 bytes.
+frames_counted() {
+	p=$(($4 - $2)) b=$(($5 - $3))
+	[ $p -ge $n ] && [ $p -le $((n + 10)) ] && [ $b -ge $((n * size)) ] &&
+		[ $b -le $((n * size + (p - n) * 1514)) ] && return 0
+	echo "counters: $1 counted $p frames and $b bytes for $n frames of $size bytes ($((n * size)) bytes)"
+	return 1
+}
+
+# queue_stats_match NS DEV: DEV's queue 0 in the kernel's queue statistics
+# reports what its interface counters say (read again if a frame came
+# between the two reads).
+queue_stats_match() {
+	idx=$($1 cat /sys/class/net/$2/ifindex)
+	for try in 1 2 3 4 5; do
+		$1 /ppquery qstats > /tmp/qs || { echo "counters: ppquery qstats failed: $(tail -n1 /tmp/qs)"; return 1; }
+		set -- "$1" "$2" $(link_counters "$1" $2)
+		q=$(awk -v i=$idx '$3 == i && $6 == 0 {printf "%s %s %s ", $4, $8, $10}' /tmp/qs)
+		[ "$q" = "rx $3 $4 tx $5 $6 " ] && return 0
+		sleep 0.2
+	done
+	cat /tmp/qs
+	echo "counters: $2 (ifindex $idx): queue 0 stats say '$q', the interface rx $3 $4 tx $5 $6"
+	return 1
+}
+
 # page_pools_listed: the kernel's own page-pool listing (netlink's
 # page-pool-get, what ynl reads; 6.9+) shows eth0's two pools under its
 # ifindex, each holding exactly its buffers' pages, the RX one tied to one

@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * ppquery: what the kernel's netdev netlink family (ynl's "netdev" spec)
- * says about page_pools and NAPIs in this network namespace, one line
- * each, for the driver tests (Debian 12 has no ynl).
+ * says about page_pools, NAPIs and queue statistics in this network
+ * namespace, one line each, for the driver tests (Debian 12 has no ynl).
  *
  *   ppquery pools	one line per page_pool:
  *			"pool ID ifindex IFINDEX napi NAPI_ID inflight N mem BYTES"
  *			(0 for an attribute the kernel left out: a pool of
  *			a device since unregistered has no ifindex)
  *   ppquery napis	one line per NAPI: "napi ID ifindex IFINDEX"
+ *   ppquery qstats	one line per queue of a driver that reports queue
+ *			statistics (6.9+): "qstats ifindex IFINDEX rx|tx
+ *			queue ID packets N bytes N"
  *
  * Exits 0, 1 on an error, or 2 when this kernel has no such listing.
  * The numbers come from include/uapi/linux/netdev.h (6.8+), spelled out
@@ -26,6 +29,7 @@
 enum {
 	NETDEV_CMD_PAGE_POOL_GET = 5,
 	NETDEV_CMD_NAPI_GET = 11,
+	NETDEV_CMD_QSTATS_GET = 12,
 	NETDEV_A_PAGE_POOL_ID = 1,
 	NETDEV_A_PAGE_POOL_IFINDEX = 2,
 	NETDEV_A_PAGE_POOL_NAPI_ID = 3,
@@ -33,14 +37,29 @@ enum {
 	NETDEV_A_PAGE_POOL_INFLIGHT_MEM = 5,
 	NETDEV_A_NAPI_IFINDEX = 1,
 	NETDEV_A_NAPI_ID = 2,
-	NLA_MAX = 8,
+	NETDEV_A_QSTATS_IFINDEX = 1,
+	NETDEV_A_QSTATS_QUEUE_TYPE = 2,
+	NETDEV_A_QSTATS_QUEUE_ID = 3,
+	NETDEV_A_QSTATS_SCOPE = 4,
+	NETDEV_A_QSTATS_RX_PACKETS = 8,
+	NETDEV_A_QSTATS_RX_BYTES = 9,
+	NETDEV_A_QSTATS_TX_PACKETS = 10,
+	NETDEV_A_QSTATS_TX_BYTES = 11,
+	NETDEV_QUEUE_TYPE_RX = 0,
+	NETDEV_QSTATS_SCOPE_QUEUE = 1,
+	NLA_MAX = 11,
 };
+
+#define ARRAY_SIZE(a) (sizeof(a) / sizeof((a)[0]))
 
 static char buf[1 << 16];
 
-/* Send a generic netlink request: CMD to FAMILY, with one string attribute or none. */
+/*
+ * Send a generic netlink request: CMD to FAMILY, with one attribute ATTR
+ * holding LEN bytes at DATA, or none (DATA NULL).
+ */
 static int request(int s, uint16_t family, uint8_t cmd, uint16_t flags, uint16_t attr,
-		   const char *str)
+		   const void *data, size_t alen)
 {
 	struct {
 		struct nlmsghdr n;
@@ -53,10 +72,10 @@ static int request(int s, uint16_t family, uint8_t cmd, uint16_t flags, uint16_t
 	struct nlattr *a = (struct nlattr *)req.attrs;
 	size_t len = NLMSG_LENGTH(GENL_HDRLEN);
 
-	if (str) {
+	if (data) {
 		a->nla_type = attr;
-		a->nla_len = NLA_HDRLEN + strlen(str) + 1;
-		memcpy((char *)a + NLA_HDRLEN, str, strlen(str) + 1);
+		a->nla_len = NLA_HDRLEN + alen;
+		memcpy((char *)a + NLA_HDRLEN, data, alen);
 		len += NLA_ALIGN(a->nla_len);
 	}
 	req.n.nlmsg_len = len;
@@ -144,17 +163,46 @@ static void show_napi(struct nlattr **tb)
 	       (unsigned long long)uint_of(tb[NETDEV_A_NAPI_IFINDEX]));
 }
 
+static void show_qstats(struct nlattr **tb)
+{
+	int rx = uint_of(tb[NETDEV_A_QSTATS_QUEUE_TYPE]) == NETDEV_QUEUE_TYPE_RX;
+
+	printf("qstats ifindex %llu %s queue %llu packets %llu bytes %llu\n",
+	       (unsigned long long)uint_of(tb[NETDEV_A_QSTATS_IFINDEX]), rx ? "rx" : "tx",
+	       (unsigned long long)uint_of(tb[NETDEV_A_QSTATS_QUEUE_ID]),
+	       (unsigned long long)uint_of(tb[rx ? NETDEV_A_QSTATS_RX_PACKETS :
+					  NETDEV_A_QSTATS_TX_PACKETS]),
+	       (unsigned long long)uint_of(tb[rx ? NETDEV_A_QSTATS_RX_BYTES :
+					  NETDEV_A_QSTATS_TX_BYTES]));
+}
+
+static const struct listing {
+	const char *name;
+	uint8_t cmd;
+	void (*show)(struct nlattr **tb);
+} listings[] = {
+	{ "pools", NETDEV_CMD_PAGE_POOL_GET, show_pool },
+	{ "napis", NETDEV_CMD_NAPI_GET, show_napi },
+	{ "qstats", NETDEV_CMD_QSTATS_GET, show_qstats },
+};
+
 int main(int argc, char **argv)
 {
-	int pools = argc == 2 && !strcmp(argv[1], "pools");
+	const struct listing *l = NULL;
+	uint32_t scope = NETDEV_QSTATS_SCOPE_QUEUE;
 	int s, family, err;
+	size_t i;
 
-	if (argc != 2 || (!pools && strcmp(argv[1], "napis"))) {
-		fprintf(stderr, "usage: ppquery pools|napis\n");
+	for (i = 0; argc == 2 && i < ARRAY_SIZE(listings); i++)
+		if (!strcmp(argv[1], listings[i].name))
+			l = &listings[i];
+	if (!l) {
+		fprintf(stderr, "usage: ppquery pools|napis|qstats\n");
 		return 1;
 	}
 	s = socket(AF_NETLINK, SOCK_RAW, NETLINK_GENERIC);
-	if (s < 0 || request(s, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, CTRL_ATTR_FAMILY_NAME, "netdev")) {
+	if (s < 0 || request(s, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 0, CTRL_ATTR_FAMILY_NAME,
+			     "netdev", sizeof("netdev"))) {
 		perror("ppquery");
 		return 1;
 	}
@@ -167,14 +215,19 @@ int main(int argc, char **argv)
 		fprintf(stderr, "ppquery: looking up the netdev family: %s\n", strerror(-family));
 		return 1;
 	}
-	if (request(s, family, pools ? NETDEV_CMD_PAGE_POOL_GET : NETDEV_CMD_NAPI_GET,
-		    NLM_F_DUMP, 0, NULL)) {
+	/* Queue statistics are dumped per queue only when asked to be. */
+	if (l->cmd == NETDEV_CMD_QSTATS_GET)
+		err = request(s, family, l->cmd, NLM_F_DUMP, NETDEV_A_QSTATS_SCOPE, &scope,
+			      sizeof(scope));
+	else
+		err = request(s, family, l->cmd, NLM_F_DUMP, 0, NULL, 0);
+	if (err) {
 		perror("ppquery");
 		return 1;
 	}
-	err = replies(s, pools ? show_pool : show_napi);
+	err = replies(s, l->show);
 	if (err == -EOPNOTSUPP || err == -EINVAL) {
-		printf("ppquery: this kernel's netdev family cannot list %s\n", argv[1]);
+		printf("ppquery: this kernel's netdev family cannot list %s\n", l->name);
 		return 2;
 	}
 	if (err) {
