@@ -103,78 +103,15 @@ if [[ ${#stock[@]} != 2 ]]; then
 	finish
 fi
 
-# The boots: the settings first, then the builds with the boots started
-# as soon as their modules exist, so that the guests use the CPU the
-# builds leave idle (make is serial much of the time).
-#
-# kunit.autorun: 6.13+ runs a module's suites on load only when asked (its
-# Kconfig default is off from allnoconfig); older kernels ignore it.
-debug_cmdline=(-c "panic_on_warn=1 kmemleak=on kunit.enable=1 kunit.autorun=1")
-debug=(-m "$NBPOOL_OUT/build/debug" "${debug_cmdline[@]}")
-# make check runs a share of each long run; make check-full (CI) all of it.
-if [[ $full == 1 ]]; then
-	long=(-e long_ops=10000000 -e long_races=1000)
-	debug_traffic=(-e mib=16 -e burst=20000 -e cycles=10)
-	stock_traffic=(-e mib=64 -e burst=20000 -e cycles=50)
-	stress_61=(-e stress_ops=10000000 -e stress_races=1000)
-	geometry=()
-else
-	long=(-e long_ops=1000000 -e long_races=100)
-	debug_traffic=(-e mib=4 -e burst=4000 -e cycles=1)
-	stock_traffic=(-e mib=16 -e burst=20000 -e cycles=5)
-	stress_61=(-e stress_ops=1000000 -e stress_races=100)
-	geometry=(-e geometry_count=16384)
-fi
-debug_mods=$(echo "$TEST_KERNEL_BUILD"/modroot/lib/modules/*)
-
-# kunit_start NAME BUILD KERNEL: the KUnit boot: the main suites and long
-# runs under panic_on_warn, then the hostile suite, whose WARNs are expected.
-kunit_start() {
-	local name=$1 build=$NBPOOL_OUT/build/$2 kernel=$3 kos=() m
-
-	for m in nbpool_kunit nbpool_kunit_long nbpool_kunit_hostile; do
-		kos+=(-k "$build/kunit/$m.ko")
-	done
-	step_start "$name" 2000 qemu/boot.sh -m "$build" "${debug_cmdline[@]}" "${kos[@]}" -s 4 -t 1900 \
-		"${long[@]}" "${geometry[@]}" -e hostile=1 \
-		-w "double free" -w "foreign packet" -w "packet bounds" \
-		"$name" "$kernel" "kunit leaks"
-}
-
-# stock_start SERIES KVER: the self-test, then the driver under traffic and
-# events, netconsole, threaded NAPI and busy polling on a stock kernel. It
-# runs on single-threaded TCG (-1), one host core, beside a debug boot;
-# that also rules out multi-threaded TCG's race with the kernel patching
-# its own text (an "Oops: int3" at a static key flip).
-stock_start() {
-	local series=$1 kver=$2 stress=()
-
-	# 6.1 also runs the cross-CPU stress and teardown races: there NAPI
-	# cannot own a pool, so every allocation takes the lock.
-	[[ $series == 6.1 ]] && stress=("${stress_61[@]}")
-	step_start "stock-$series" 3000 qemu/boot.sh -1 -m "$NBPOOL_OUT/build/$kver" -x "$(stock_modules "$kver")" \
-		-t 2900 "${stock_traffic[@]}" "${stress[@]}" -e napi_modes=1 \
-		"stock-$series" "$(stock_image "$kver")" "selftest traffic netconsole events unload"
-}
-
 say "the debug test kernel: reused if cached, else built (about 12 minutes on 2 cores)"
 check "build the debug test kernel" 2700 qemu/build-kernel.sh
 
-# Two lanes of boots: the debug boots one after the other on
-# multi-threaded TCG, and beside them the stock boots one after the other
-# on one core each. Each lane starts once its first modules are built.
-say "building nbpool and every module on it with W=1 and sparse, once per kernel (about 1 minute each), with the boots starting beside the builds (the boots take about 10 minutes)"
-check "build W=1 C=2 debug kernel" 600 qemu/build-modules.sh debug "$TEST_KERNEL_BUILD"
-say "KUnit on the debug kernel, 4 vCPUs, strict IOMMU: main suites and long runs under panic_on_warn, then the hostile suite (about 3 minutes)"
-kunit_start kunit debug "$TEST_KERNEL"
+say "building nbpool and every module on it with W=1 and sparse, once per kernel (about 1 minute each)"
 for s in "${stock[@]}"; do
 	kver=${s#* }
 	check "build W=1 C=2 $kver" 600 qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver"
-	if [[ $s == "${stock[0]}" ]]; then
-		say "stock ${s% *} beside the KUnit boot and the builds, then stock ${stock[1]% *} beside the swiotlb boot (each about 4 minutes$( ((full)) && echo '; 15 at full length'))"
-		stock_start $s
-	fi
 done
+check "build W=1 C=2 debug kernel" 600 qemu/build-modules.sh debug "$TEST_KERNEL_BUILD"
 check "checkpatch" 300 qemu/checkpatch.sh
 
 # Linux 7.x: Debian's headers need gcc-14 and a newer glibc, so these
@@ -210,12 +147,71 @@ for s in "${newest[@]}"; do
 	check "dkms $kver" 600 qemu/dkms-check.sh -r "$kver"
 done
 
+# kunit.autorun: 6.13+ runs a module's suites on load only when asked (its
+# Kconfig default is off from allnoconfig); older kernels ignore it.
+debug_cmdline=(-c "panic_on_warn=1 kmemleak=on kunit.enable=1 kunit.autorun=1")
+debug=(-m "$NBPOOL_OUT/build/debug" "${debug_cmdline[@]}")
+# kunit_boot NAME BUILD KERNEL: the KUnit boot: the main suites and long
+# runs under panic_on_warn, then the hostile suite, whose WARNs are expected.
+kunit_boot() {
+	local name=$1 build=$NBPOOL_OUT/build/$2 kernel=$3 kos=() m
+
+	for m in nbpool_kunit nbpool_kunit_long nbpool_kunit_hostile; do
+		kos+=(-k "$build/kunit/$m.ko")
+	done
+	step "$name" 2000 qemu/boot.sh -m "$build" "${debug_cmdline[@]}" "${kos[@]}" -s 4 -t 1900 \
+		"${long[@]}" "${geometry[@]}" -e hostile=1 \
+		-w "double free" -w "foreign packet" -w "packet bounds" \
+		"$name" "$kernel" "kunit leaks"
+}
+# make check runs a share of each long run; make check-full (CI) all of it.
+if [[ $full == 1 ]]; then
+	long=(-e long_ops=10000000 -e long_races=1000)
+	debug_traffic=(-e mib=16 -e burst=20000 -e cycles=10)
+	stock_traffic=(-e mib=64 -e burst=20000 -e cycles=50)
+	stress_61=(-e stress_ops=10000000 -e stress_races=1000)
+	geometry=()
+else
+	long=(-e long_ops=1000000 -e long_races=100)
+	debug_traffic=(-e mib=4 -e burst=4000 -e cycles=1)
+	stock_traffic=(-e mib=16 -e burst=20000 -e cycles=5)
+	stress_61=(-e stress_ops=1000000 -e stress_races=100)
+	geometry=(-e geometry_count=16384)
+fi
+debug_mods=$(echo "$TEST_KERNEL_BUILD"/modroot/lib/modules/*)
+
+# stock_start SERIES KVER: the self-test, then the driver under traffic and
+# events, netconsole, threaded NAPI and busy polling on a stock kernel. It
+# runs on single-threaded TCG (-1), one host core, beside a debug boot;
+# that also rules out multi-threaded TCG's race with the kernel patching
+# its own text (an "Oops: int3" at a static key flip).
+stock_start() {
+	local series=$1 kver=$2 stress=()
+
+	# 6.1 also runs the cross-CPU stress and teardown races: there NAPI
+	# cannot own a pool, so every allocation takes the lock.
+	[[ $series == 6.1 ]] && stress=("${stress_61[@]}")
+	step_start "stock-$series" 3000 qemu/boot.sh -1 -m "$NBPOOL_OUT/build/$kver" -x "$(stock_modules "$kver")" \
+		-t 2900 "${stock_traffic[@]}" "${stress[@]}" -e napi_modes=1 \
+		"stock-$series" "$(stock_image "$kver")" "selftest traffic netconsole events unload"
+}
+
+# Two lanes: the debug boots one after the other on multi-threaded TCG,
+# and beside them the stock boots one after the other on one core each.
+# Lane B starts its next boot when lane A reaches a collection point, so
+# each lane stays busy. (The long KUnit runs go in rounds, each its own
+# case, so that a neighbour cannot stretch one past the hung-task limit.)
+say "stock ${stock[0]% *} beside the debug KUnit boot, then stock ${stock[1]% *} beside the swiotlb boot (each about 4 minutes$( ((full)) && echo '; 15 at full length'))"
+stock_start ${stock[0]}
+
+say "KUnit on the debug kernel, 4 vCPUs, strict IOMMU: main suites and long runs under panic_on_warn, then the hostile suite (about 3 minutes)"
+kunit_boot kunit debug "$TEST_KERNEL"
+
 # Every DMA bounced (swiotlb=force, no IOMMU), the case of confidential
 # VMs and 32-bit devices: syncs matter only here. make check runs the
 # driver's debug-kernel tests in this boot; the driver on the debug kernel
 # behind a strict IOMMU is the netdev-debug boot of make check-full (the
 # stock boots run it behind the IOMMU on every make check).
-step_collect kunit
 say "the debug kernel with every DMA bounced (swiotlb=force, no IOMMU): the main KUnit suites, then the driver under traffic, netconsole and events (KASAN, lockdep, DMA-API, kmemleak; about 7 minutes)"
 step_start swiotlb 3000 qemu/boot.sh "${debug[@]}" -i swiotlb -x "$debug_mods" \
 	-k "$NBPOOL_OUT/build/debug/kunit/nbpool_kunit.ko" -t 2900 "${debug_traffic[@]}" "${geometry[@]}" \
@@ -231,8 +227,7 @@ if [[ $full == 1 && ${#newest[@]} -gt 0 ]]; then
 	series=${newest[-1]% *} kver=${newest[-1]#* }
 	new_build=$(test_kernel_build "$new_debug")
 	say "the KUnit suites on the $new_debug debug kernel, then stock $series beside the driver on the debug kernel behind a strict IOMMU (about 25 minutes)"
-	kunit_start "kunit-$new_debug" "debug-$new_debug" "$new_build/arch/x86/boot/bzImage"
-	step_collect "kunit-$new_debug"
+	kunit_boot "kunit-$new_debug" "debug-$new_debug" "$new_build/arch/x86/boot/bzImage"
 	step_collect "stock-${stock[1]%% *}"
 	stock_start "$series" "$kver"
 	step netdev-debug 3000 qemu/boot.sh "${debug[@]}" -x "$debug_mods" -t 2900 "${debug_traffic[@]}" \
