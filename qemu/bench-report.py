@@ -71,6 +71,12 @@ def main():
                      '(wall columns: frames/s)', n, b, r, '<= 1.0x', None if r is None else r <= 1.0,
                      wall.get((f'e2e_{case}_frames_per_s', 'nbpool_virtio_net')),
                      wall.get((f'e2e_{case}_frames_per_s', 'virtio_net'))))
+        for per, label in (('irqs', 'interrupts'), ('kicks', 'doorbells')):
+            n = ic.get((f'e2e_{case}_{per}_per_frame', 'nbpool_virtio_net'))
+            b = ic.get((f'e2e_{case}_{per}_per_frame', 'virtio_net'))
+            if n is not None and b is not None:
+                rows.append((f'8. {what}: {label} per frame, both NICs (icount run)', n, b,
+                             n / b if b else None, '<= 1.0x', n <= b, None, None))
         n = wall.get((f'e2e_{case}_gbit_per_s', 'nbpool_virtio_net'))
         b = wall.get((f'e2e_{case}_gbit_per_s', 'virtio_net'))
         if n and b:
@@ -78,6 +84,9 @@ def main():
                          n / b, 'indicative', None, n * 1000, b * 1000))
 
     def fmt(v, nd=1):
+        # Small figures (interrupts or doorbells per frame) need their decimals.
+        if v is not None and nd == 1 and abs(v) < 10:
+            nd = 3
         return '-' if v is None else f'{v:.{nd}f}'
 
     md = ['| case | nbpool (insn/op) | baseline (insn/op) | ratio | goal | met | nbpool (ns/op, TCG) | baseline (ns/op, TCG) |',

@@ -31,7 +31,16 @@
 #include "nbpool_compat.h"
 
 #define NBVN_RING	256		/* descriptors per virtqueue, at most */
+/* Free descriptors that wake a stopped TX queue: a quarter of the ring. */
+#define NBVN_TX_WAKE(vq)	max_t(u16, (vq)->num / 4, 1)
 #define NBVN_HDR	sizeof(struct virtio_net_hdr_v1)
+/*
+ * RX headroom: room for the stack to push headers, plus NET_IP_ALIGN so
+ * that the IP header after the 12-byte virtio-net header and the 14-byte
+ * Ethernet header lands 4-byte aligned where the architecture wants it
+ * (0 on x86, where unaligned loads cost nothing).
+ */
+#define NBVN_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
 #define NBVN_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
 			 BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_STATUS) | \
 			 BIT_ULL(VIRTIO_NET_F_MTU))
@@ -73,6 +82,7 @@ struct nbvn_rx_stats {
 	u64_stats_t dropped;		/* frames no skb could be built for */
 	u64_stats_t alloc_fail;		/* refills that found the pool empty */
 	u64_stats_t ring_empty;		/* refills that left the device no buffer */
+	u64_stats_t kicks;		/* doorbells rung */
 	struct u64_stats_sync syncp;
 };
 
@@ -82,6 +92,7 @@ struct nbvn_tx_stats {
 	u64_stats_t dropped;		/* frames that could not be copied into the pool */
 	u64_stats_t stop;		/* times xmit stopped the queue: ring full */
 	u64_stats_t wake;
+	u64_stats_t kicks;
 	struct u64_stats_sync syncp;
 };
 
@@ -161,16 +172,56 @@ static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, u32 len, 
 }
 
 /*
+ * Publish what was posted and ring the doorbell unless the device says it
+ * is still working through the ring. Returns whether it rang.
+ *
  * Barriers as a real NIC needs them, not virtio's (which may assume the
  * device is a CPU in the same coherence domain): dma_wmb() makes the
  * descriptors visible to the device before the index that publishes
- * them, and the doorbell's iowrite is ordered after both.
+ * them, and the doorbell's iowrite is ordered after both. The one full
+ * barrier is virtio's own: the device's "no doorbell needed" flag is in
+ * memory, and must be read after the index store (a real NIC has no such
+ * flag; its doorbell is the index).
  */
-static void nbvn_vq_kick(struct nbvn_vq *vq)
+static bool nbvn_vq_kick(struct nbvn_vq *vq)
 {
 	dma_wmb();
 	WRITE_ONCE(vq->vring.avail->idx, nbvn_16(vq->avail_idx));
+	mb();	/* the index store is seen before the flag is read */
+	if (READ_ONCE(vq->vring.used->flags) & nbvn_16(VRING_USED_F_NO_NOTIFY))
+		return false;
 	vp_iowrite16(vq->index, (__le16 __iomem *)vq->notify);
+	return true;
+}
+
+/*
+ * Interrupt masking while NAPI polls (the virtio form of a NIC's interrupt
+ * mask register; without EVENT_IDX it is a hint the device may ignore).
+ */
+static void nbvn_vq_irq_off(struct nbvn_vq *vq)
+{
+	WRITE_ONCE(vq->vring.avail->flags, nbvn_16(VRING_AVAIL_F_NO_INTERRUPT));
+}
+
+/*
+ * Unmask, then look again: a completion between the last poll and the
+ * unmask raised no interrupt. True if there is work, and the caller must
+ * poll again.
+ */
+static bool nbvn_vq_irq_on(struct nbvn_vq *vq)
+{
+	WRITE_ONCE(vq->vring.avail->flags, 0);
+	mb();	/* the unmask is seen before the used index is read */
+	return vq->last_used != le16_to_cpu((__force __le16)READ_ONCE(vq->vring.used->idx));
+}
+
+/* Schedule @napi from its interrupt, or again after it found late work. */
+static void nbvn_napi_schedule(struct napi_struct *napi, struct nbvn_vq *vq)
+{
+	if (napi_schedule_prep(napi)) {
+		nbvn_vq_irq_off(vq);
+		__napi_schedule(napi);
+	}
 }
 
 /* The next completed packet and how many bytes the device wrote, or NULL. */
@@ -227,8 +278,8 @@ static void nbvn_rx_refill(struct nbvn *vi)
 		nbvn_vq_add(vq, pkt, nbpool_packet_capacity(pkt), true);
 		added = true;
 	}
-	if (added)
-		nbvn_vq_kick(vq);
+	if (added && nbvn_vq_kick(vq))
+		nbvn_stat_add(&vi->rx_stats, kicks, 1);
 	/* Until the stack returns buffers, frames the device gets are lost. */
 	if (vq->nr_free == vq->num)
 		nbvn_stat_add(&vi->rx_stats, ring_empty, 1);
@@ -282,9 +333,35 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	u64_stats_add(&st->bytes, bytes);
 	u64_stats_update_end(&st->syncp);
 	nbvn_rx_refill(vi);
-	if (done < budget)
-		napi_complete_done(napi, done);
+	/* Busy polling keeps the NAPI (complete_done false): interrupts stay off. */
+	if (done < budget && napi_complete_done(napi, done) && nbvn_vq_irq_on(&vi->rx))
+		nbvn_napi_schedule(napi, &vi->rx);
 	return done;
+}
+
+/*
+ * Free what the device has sent, report it to BQL, and wake a stopped
+ * queue once a quarter of the ring is free (not at every free slot, which
+ * would stop and wake it once per frame). Called with the queue's lock.
+ */
+static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
+{
+	unsigned int pkts = 0, bytes = 0;
+	struct nbpool_packet *pkt;
+	u32 len;
+
+	while ((pkt = nbvn_vq_get(&vi->tx, &len))) {
+		bytes += nbpool_packet_len(pkt) - NBVN_HDR;
+		pkts++;
+		nbpool_free(pkt);
+	}
+	if (!pkts)
+		return;
+	netdev_tx_completed_queue(txq, pkts, bytes);
+	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free >= NBVN_TX_WAKE(&vi->tx)) {
+		netif_tx_wake_queue(txq);
+		nbvn_stat_add(&vi->tx_stats, wake, 1);
+	}
 }
 
 /*
@@ -297,8 +374,7 @@ static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 {
 	struct nbvn *vi = container_of(napi, struct nbvn, tx_napi);
 	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
-	struct nbpool_packet *pkt;
-	u32 len;
+	bool more;
 
 	/*
 	 * netpoll (budget 0) can run this in a hardirq that interrupted this
@@ -311,14 +387,12 @@ static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 	} else {
 		__netif_tx_lock(txq, raw_smp_processor_id());
 	}
-	while ((pkt = nbvn_vq_get(&vi->tx, &len)))
-		nbpool_free(pkt);
-	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free) {
-		netif_tx_wake_queue(txq);
-		nbvn_stat_add(&vi->tx_stats, wake, 1);
-	}
+	nbvn_tx_reap(vi, txq);
+	/* Unmasked under the lock that xmit's reaping takes too. */
+	more = napi_complete_done(napi, 0) && nbvn_vq_irq_on(&vi->tx);
 	__netif_tx_unlock(txq);
-	napi_complete(napi);
+	if (more)
+		nbvn_napi_schedule(napi, &vi->tx);
 	return 0;
 }
 
@@ -330,6 +404,8 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct nbpool_packet *pkt;
 	unsigned int len = skb->len;
 
+	/* Completions reaped here save the TX interrupt its work. */
+	nbvn_tx_reap(vi, txq);
 	/*
 	 * The pool has one buffer per descriptor and the queue stops when the
 	 * ring fills, so neither runs out while the queue runs; only a
@@ -350,7 +426,6 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	memset(nbpool_packet_data(pkt), 0, NBVN_HDR);
 	nbpool_packet_sync_for_device(pkt);
 	nbvn_vq_add(&vi->tx, pkt, len + NBVN_HDR, false);
-	nbvn_vq_kick(&vi->tx);
 	u64_stats_update_begin(&vi->tx_stats.syncp);
 	u64_stats_inc(&vi->tx_stats.packets);
 	u64_stats_add(&vi->tx_stats.bytes, len);
@@ -358,6 +433,12 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 		netif_tx_stop_queue(txq);
 		u64_stats_inc(&vi->tx_stats.stop);
 	}
+	/*
+	 * BQL, and one doorbell for a batch: while the stack says more frames
+	 * follow (xmit_more) and the queue runs, they are only published.
+	 */
+	if (__netdev_tx_sent_queue(txq, len, netdev_xmit_more()) && nbvn_vq_kick(&vi->tx))
+		u64_stats_inc(&vi->tx_stats.kicks);
 	u64_stats_update_end(&vi->tx_stats.syncp);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
@@ -367,7 +448,7 @@ static irqreturn_t nbvn_rx_irq(int irq, void *data)
 {
 	struct nbvn *vi = data;
 
-	napi_schedule(&vi->rx_napi);
+	nbvn_napi_schedule(&vi->rx_napi, &vi->rx);
 	return IRQ_HANDLED;
 }
 
@@ -375,7 +456,7 @@ static irqreturn_t nbvn_tx_irq(int irq, void *data)
 {
 	struct nbvn *vi = data;
 
-	napi_schedule(&vi->tx_napi);
+	nbvn_napi_schedule(&vi->tx_napi, &vi->tx);
 	return IRQ_HANDLED;
 }
 
@@ -428,11 +509,11 @@ static int nbvn_stop(struct net_device *ndev)
 
 /* Consistent copies of each queue's counters, whatever the writers do. */
 struct nbvn_rx_counts {
-	u64 packets, bytes, length_errors, dropped, alloc_fail, ring_empty;
+	u64 packets, bytes, length_errors, dropped, alloc_fail, ring_empty, kicks;
 };
 
 struct nbvn_tx_counts {
-	u64 packets, bytes, dropped, stop, wake;
+	u64 packets, bytes, dropped, stop, wake, kicks;
 };
 
 static void nbvn_rx_counts(struct nbvn *vi, struct nbvn_rx_counts *c)
@@ -448,6 +529,7 @@ static void nbvn_rx_counts(struct nbvn *vi, struct nbvn_rx_counts *c)
 		c->dropped = u64_stats_read(&st->dropped);
 		c->alloc_fail = u64_stats_read(&st->alloc_fail);
 		c->ring_empty = u64_stats_read(&st->ring_empty);
+		c->kicks = u64_stats_read(&st->kicks);
 	} while (u64_stats_fetch_retry(&st->syncp, start));
 }
 
@@ -463,6 +545,7 @@ static void nbvn_tx_counts(struct nbvn *vi, struct nbvn_tx_counts *c)
 		c->dropped = u64_stats_read(&st->dropped);
 		c->stop = u64_stats_read(&st->stop);
 		c->wake = u64_stats_read(&st->wake);
+		c->kicks = u64_stats_read(&st->kicks);
 	} while (u64_stats_fetch_retry(&st->syncp, start));
 }
 
@@ -497,6 +580,7 @@ static const struct net_device_ops nbvn_netdev_ops = {
 /* ethtool -S: the driver's own counters, then each pool's under its prefix. */
 static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_ring_empty", "tx_ring_full", "rx_ring_posted", "tx_ring_posted",
+	"rx_kicks", "tx_kicks",
 };
 
 static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
@@ -539,6 +623,8 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 	/* Packets in the rings: the driver's own count of what it holds. */
 	*data++ = vi->rx.num - READ_ONCE(vi->rx.nr_free);
 	*data++ = vi->tx.num - READ_ONCE(vi->tx.nr_free);
+	*data++ = rx.kicks;
+	*data++ = tx.kicks;
 	nbpool_ethtool_stats(vi->rx_pool, data);
 	nbpool_ethtool_stats(vi->tx_pool, data + nbpool_ethtool_stats_count());
 }
@@ -664,7 +750,7 @@ static int nbvn_pools(struct nbvn *vi)
 	int err = 0;
 
 	/* RX: the ring, and room for what TCP receive queues hold before copying starts. */
-	vi->rx_pool = nbvn_pool(vi, "rx", vi->rx.num * 8, NET_SKB_PAD, DMA_FROM_DEVICE,
+	vi->rx_pool = nbvn_pool(vi, "rx", vi->rx.num * 8, NBVN_RX_HEADROOM, DMA_FROM_DEVICE,
 				&vi->rx_napi, &err);
 	/* TX: the virtio-net header goes in the headroom. */
 	if (vi->rx_pool)
@@ -784,7 +870,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * ndo_change_mtu: the core's range check and store are all it takes.
 	 */
 	ndev->min_mtu = ETH_MIN_MTU;
-	ndev->max_mtu = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NET_SKB_PAD -
+	ndev->max_mtu = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NBVN_RX_HEADROOM -
 			NBVN_HDR - ETH_HLEN;
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_MTU))
 		nbvn_device_mtu(vi, vp_ioread16((__le16 __iomem *)(vi->mdev.device +
