@@ -43,7 +43,7 @@
 #define NBVN_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
 #define NBVN_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
 			 BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_STATUS) | \
-			 BIT_ULL(VIRTIO_NET_F_MTU))
+			 BIT_ULL(VIRTIO_NET_F_MTU) | BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
 enum { NBVN_VEC_CONFIG, NBVN_VEC_RX, NBVN_VEC_TX, NBVN_NVEC };
 
@@ -51,6 +51,7 @@ enum { NBVN_VEC_CONFIG, NBVN_VEC_RX, NBVN_VEC_TX, NBVN_NVEC };
 #define nbvn_16(v)	((__force __virtio16)cpu_to_le16(v))
 #define nbvn_32(v)	((__force __virtio32)cpu_to_le32(v))
 #define nbvn_64(v)	((__force __virtio64)cpu_to_le64(v))
+#define nbvn_u16(v)	le16_to_cpu((__force __le16)(v))
 
 /* A split virtqueue in coherent memory; descriptor i carries packet i. */
 struct nbvn_vq {
@@ -65,7 +66,9 @@ struct nbvn_vq {
 	u16 *free_ids;
 	u16 nr_free;
 	u16 avail_idx;
+	u16 kicked_idx;			/* avail_idx when a doorbell was last considered */
 	u16 last_used;
+	bool event;			/* VIRTIO_RING_F_EVENT_IDX: the device says when to ring and interrupt */
 	bool broken;			/* the device completed what it did not hold */
 	struct device *dev;		/* for messages */
 };
@@ -119,6 +122,7 @@ static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index)
 
 	vq->index = index;
 	vq->dev = dev;
+	vq->event = vi->features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
 	vq->num = min_t(u16, max, NBVN_RING);
 	if (!vq->num || (vq->num & (vq->num - 1)))
 		return -EINVAL;
@@ -173,46 +177,62 @@ static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, u32 len, 
 
 /*
  * Publish what was posted and ring the doorbell unless the device says it
- * is still working through the ring. Returns whether it rang.
+ * needs none: with EVENT_IDX, unless the index it asked to hear about
+ * (avail_event) was not passed; without, while it sets NO_NOTIFY because
+ * it is still working through the ring. Returns whether it rang.
  *
  * Barriers as a real NIC needs them, not virtio's (which may assume the
  * device is a CPU in the same coherence domain): dma_wmb() makes the
  * descriptors visible to the device before the index that publishes
  * them, and the doorbell's iowrite is ordered after both. The one full
- * barrier is virtio's own: the device's "no doorbell needed" flag is in
- * memory, and must be read after the index store (a real NIC has no such
- * flag; its doorbell is the index).
+ * barrier is virtio's own: what the device asks for is in memory and must
+ * be read after the index store (a real NIC has no such field; its
+ * doorbell is the index).
  */
 static bool nbvn_vq_kick(struct nbvn_vq *vq)
 {
+	u16 old = vq->kicked_idx, new = vq->avail_idx;
+	bool kick;
+
 	dma_wmb();
-	WRITE_ONCE(vq->vring.avail->idx, nbvn_16(vq->avail_idx));
-	mb();	/* the index store is seen before the flag is read */
-	if (READ_ONCE(vq->vring.used->flags) & nbvn_16(VRING_USED_F_NO_NOTIFY))
-		return false;
-	vp_iowrite16(vq->index, (__le16 __iomem *)vq->notify);
-	return true;
+	WRITE_ONCE(vq->vring.avail->idx, nbvn_16(new));
+	mb();	/* the index store is seen before the device's wish is read */
+	vq->kicked_idx = new;
+	if (vq->event)
+		kick = vring_need_event(nbvn_u16(READ_ONCE(vring_avail_event(&vq->vring))), new, old);
+	else
+		kick = !(READ_ONCE(vq->vring.used->flags) & nbvn_16(VRING_USED_F_NO_NOTIFY));
+	if (kick)
+		vp_iowrite16(vq->index, (__le16 __iomem *)vq->notify);
+	return kick;
 }
 
 /*
- * Interrupt masking while NAPI polls (the virtio form of a NIC's interrupt
- * mask register; without EVENT_IDX it is a hint the device may ignore).
+ * Interrupt masking while NAPI polls, the virtio form of a NIC's mask
+ * register. With EVENT_IDX an interrupt is one-shot: the device raises the
+ * next only once asked again (nbvn_vq_irq_on()), so nothing is written
+ * here. Without, the flag is a hint the device may ignore.
  */
 static void nbvn_vq_irq_off(struct nbvn_vq *vq)
 {
-	WRITE_ONCE(vq->vring.avail->flags, nbvn_16(VRING_AVAIL_F_NO_INTERRUPT));
+	if (!vq->event)
+		WRITE_ONCE(vq->vring.avail->flags, nbvn_16(VRING_AVAIL_F_NO_INTERRUPT));
 }
 
 /*
- * Unmask, then look again: a completion between the last poll and the
- * unmask raised no interrupt. True if there is work, and the caller must
- * poll again.
+ * Unmask (with EVENT_IDX: ask for an interrupt at the next completion),
+ * then look again: a completion between the last poll and the unmask
+ * raised no interrupt. True if there is work, and the caller must poll
+ * again.
  */
 static bool nbvn_vq_irq_on(struct nbvn_vq *vq)
 {
-	WRITE_ONCE(vq->vring.avail->flags, 0);
+	if (vq->event)
+		WRITE_ONCE(vring_used_event(&vq->vring), nbvn_16(vq->last_used));
+	else
+		WRITE_ONCE(vq->vring.avail->flags, 0);
 	mb();	/* the unmask is seen before the used index is read */
-	return vq->last_used != le16_to_cpu((__force __le16)READ_ONCE(vq->vring.used->idx));
+	return vq->last_used != nbvn_u16(READ_ONCE(vq->vring.used->idx));
 }
 
 /* Schedule @napi from its interrupt, or again after it found late work. */
@@ -231,8 +251,7 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 	struct nbpool_packet *pkt;
 	u16 id;
 
-	if (unlikely(vq->broken) ||
-	    vq->last_used == le16_to_cpu((__force __le16)READ_ONCE(vq->vring.used->idx)))
+	if (unlikely(vq->broken) || vq->last_used == nbvn_u16(READ_ONCE(vq->vring.used->idx)))
 		return NULL;
 	dma_rmb();	/* the entry is read only after the index that published it */
 	e = &vq->vring.used->ring[vq->last_used++ & (vq->num - 1)];

@@ -321,11 +321,12 @@ kernel_has() {
 }
 
 # bql_in_use: the driver tells BQL (byte queue limits) what it queues and
-# what completes: during a transfer eth0's TX limit grows from its initial
-# 0, and at rest no byte is left in flight.
+# what completes: under a transfer eth0's TX limit grows from its initial
+# 0 (and keeps its value once traffic stops), and at rest no byte is left
+# in flight.
 bql_in_use() {
 	q=/sys/class/net/eth0/queues/tx-0/byte_queue_limits
-	DURING="bql_sample $q" transfer 4 || return 1
+	DURING="bql_sample $q" transfer 1 || return 1
 	max=$(sort -n /tmp/bql.limit | tail -n1)
 	for i in $(seq 20); do
 		inflight=$(cat $q/inflight)
