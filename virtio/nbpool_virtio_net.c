@@ -73,29 +73,40 @@ struct nbvn_vq {
 	struct device *dev;		/* for messages */
 };
 
-/*
- * Each queue's counters, written by one context at a time (RX: its NAPI;
- * TX: whoever holds the queue's lock) and read with the syncp retry loop,
- * so 32-bit readers never see a torn value.
- */
-struct nbvn_rx_stats {
-	u64_stats_t packets;
-	u64_stats_t bytes;		/* frames as on the wire: Ethernet header on */
-	u64_stats_t length_errors;	/* frames the device wrote too short or too long */
-	u64_stats_t dropped;		/* frames no skb could be built for */
-	u64_stats_t alloc_fail;		/* refills that found the pool empty */
-	u64_stats_t ring_empty;		/* refills that left the device no buffer */
-	u64_stats_t kicks;		/* doorbells rung */
-	struct u64_stats_sync syncp;
+/* Each RX queue's counters, indexes into struct nbvn_stats. */
+enum {
+	NBVN_RX_PACKETS,
+	NBVN_RX_BYTES,		/* frames as on the wire: Ethernet header on */
+	NBVN_RX_LENGTH_ERRORS,	/* frames the device wrote too short or too long */
+	NBVN_RX_DROPPED,	/* frames no skb could be built for */
+	NBVN_RX_ALLOC_FAIL,	/* refills that found the pool empty */
+	NBVN_RX_RING_EMPTY,	/* refills that left the device no buffer */
+	NBVN_RX_KICKS,		/* doorbells rung */
+	NBVN_RX_NSTATS
 };
 
-struct nbvn_tx_stats {
-	u64_stats_t packets;
-	u64_stats_t bytes;
-	u64_stats_t dropped;		/* frames that could not be copied into the pool */
-	u64_stats_t stop;		/* times xmit stopped the queue: ring full */
-	u64_stats_t wake;
-	u64_stats_t kicks;
+/* Each TX queue's. */
+enum {
+	NBVN_TX_PACKETS,
+	NBVN_TX_BYTES,
+	NBVN_TX_DROPPED,	/* frames that could not be copied into the pool */
+	NBVN_TX_STOP,		/* times xmit stopped the queue: ring full */
+	NBVN_TX_WAKE,
+	NBVN_TX_KICKS,
+	NBVN_TX_NSTATS
+};
+
+/* Room for either queue's counters: RX has the most. */
+#define NBVN_NSTATS	NBVN_RX_NSTATS
+static_assert((int)NBVN_TX_NSTATS <= (int)NBVN_NSTATS);
+
+/*
+ * One queue's counters, written by one context at a time (RX: its NAPI;
+ * TX: whoever holds the queue's lock) and read by nbvn_stats_read(), so
+ * 32-bit readers never see a torn value.
+ */
+struct nbvn_stats {
+	u64_stats_t v[NBVN_NSTATS];
 	struct u64_stats_sync syncp;
 };
 
@@ -108,8 +119,8 @@ struct nbvn {
 	struct nbvn_vq tx;
 	struct nbpool *rx_pool;
 	struct nbpool *tx_pool;
-	struct nbvn_rx_stats rx_stats;
-	struct nbvn_tx_stats tx_stats;
+	struct nbvn_stats rx_stats;
+	struct nbvn_stats tx_stats;
 	u64 features;
 	int irqs;			/* vectors with a handler installed */
 	bool config_live;		/* link changes reach the netdev */
@@ -275,12 +286,24 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 }
 
 /* Count one event in a queue's stats; the caller is that queue's only writer. */
-#define nbvn_stat_add(st, field, n)				\
-	do {							\
-		u64_stats_update_begin(&(st)->syncp);		\
-		u64_stats_add(&(st)->field, n);			\
-		u64_stats_update_end(&(st)->syncp);		\
-	} while (0)
+static void nbvn_stat_add(struct nbvn_stats *st, unsigned int idx, u64 n)
+{
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_add(&st->v[idx], n);
+	u64_stats_update_end(&st->syncp);
+}
+
+/* A consistent copy of a queue's counters, whatever its writer does. */
+static void nbvn_stats_read(const struct nbvn_stats *st, u64 *c)
+{
+	unsigned int start, i;
+
+	do {
+		start = u64_stats_fetch_begin(&st->syncp);
+		for (i = 0; i < NBVN_NSTATS; i++)
+			c[i] = u64_stats_read(&st->v[i]);
+	} while (u64_stats_fetch_retry(&st->syncp, start));
+}
 
 static void nbvn_rx_refill(struct nbvn *vi)
 {
@@ -291,23 +314,23 @@ static void nbvn_rx_refill(struct nbvn *vi)
 		struct nbpool_packet *pkt = nbpool_alloc(vi->rx_pool, GFP_ATOMIC);
 
 		if (!pkt) {
-			nbvn_stat_add(&vi->rx_stats, alloc_fail, 1);
+			nbvn_stat_add(&vi->rx_stats, NBVN_RX_ALLOC_FAIL, 1);
 			break;
 		}
 		nbvn_vq_add(vq, pkt, nbpool_packet_capacity(pkt), true);
 		added = true;
 	}
 	if (added && nbvn_vq_kick(vq))
-		nbvn_stat_add(&vi->rx_stats, kicks, 1);
+		nbvn_stat_add(&vi->rx_stats, NBVN_RX_KICKS, 1);
 	/* Until the stack returns buffers, frames the device gets are lost. */
 	if (vq->nr_free == vq->num)
-		nbvn_stat_add(&vi->rx_stats, ring_empty, 1);
+		nbvn_stat_add(&vi->rx_stats, NBVN_RX_RING_EMPTY, 1);
 }
 
 static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 {
 	struct nbvn *vi = container_of(napi, struct nbvn, rx_napi);
-	struct nbvn_rx_stats *st = &vi->rx_stats;
+	struct nbvn_stats *st = &vi->rx_stats;
 	struct net_device *ndev = vi->ndev;
 	u64 packets = 0, bytes = 0;
 	int done = 0;
@@ -327,7 +350,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		/* A length beyond what was posted is the device's error, not a bad call. */
 		if (len < NBVN_HDR + ETH_HLEN || len > nbpool_packet_capacity(pkt) ||
 		    nbpool_packet_set_len(pkt, len)) {
-			nbvn_stat_add(st, length_errors, 1);
+			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
 			nbpool_free(pkt);
 			continue;
 		}
@@ -338,7 +361,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		nbpool_packet_set_len(pkt, len - NBVN_HDR);
 		skb = nbpool_packet_to_skb(pkt);
 		if (!skb) {
-			nbvn_stat_add(st, dropped, 1);
+			nbvn_stat_add(st, NBVN_RX_DROPPED, 1);
 			nbpool_free(pkt);
 			continue;
 		}
@@ -348,8 +371,8 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		napi_gro_receive(napi, skb);
 	}
 	u64_stats_update_begin(&st->syncp);
-	u64_stats_add(&st->packets, packets);
-	u64_stats_add(&st->bytes, bytes);
+	u64_stats_add(&st->v[NBVN_RX_PACKETS], packets);
+	u64_stats_add(&st->v[NBVN_RX_BYTES], bytes);
 	u64_stats_update_end(&st->syncp);
 	nbvn_rx_refill(vi);
 	/* Busy polling keeps the NAPI (complete_done false): interrupts stay off. */
@@ -379,7 +402,7 @@ static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
 	netdev_tx_completed_queue(txq, pkts, bytes);
 	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free >= NBVN_TX_WAKE(&vi->tx)) {
 		netif_tx_wake_queue(txq);
-		nbvn_stat_add(&vi->tx_stats, wake, 1);
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_WAKE, 1);
 	}
 }
 
@@ -435,7 +458,7 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	else
 		pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
 	if (IS_ERR(pkt)) {
-		nbvn_stat_add(&vi->tx_stats, dropped, 1);
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_DROPPED, 1);
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
@@ -446,18 +469,18 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	nbpool_packet_sync_for_device(pkt);
 	nbvn_vq_add(&vi->tx, pkt, len + NBVN_HDR, false);
 	u64_stats_update_begin(&vi->tx_stats.syncp);
-	u64_stats_inc(&vi->tx_stats.packets);
-	u64_stats_add(&vi->tx_stats.bytes, len);
+	u64_stats_inc(&vi->tx_stats.v[NBVN_TX_PACKETS]);
+	u64_stats_add(&vi->tx_stats.v[NBVN_TX_BYTES], len);
 	if (!vi->tx.nr_free) {
 		netif_tx_stop_queue(txq);
-		u64_stats_inc(&vi->tx_stats.stop);
+		u64_stats_inc(&vi->tx_stats.v[NBVN_TX_STOP]);
 	}
 	/*
 	 * BQL, and one doorbell for a batch: while the stack says more frames
 	 * follow (xmit_more) and the queue runs, they are only published.
 	 */
 	if (__netdev_tx_sent_queue(txq, len, netdev_xmit_more()) && nbvn_vq_kick(&vi->tx))
-		u64_stats_inc(&vi->tx_stats.kicks);
+		u64_stats_inc(&vi->tx_stats.v[NBVN_TX_KICKS]);
 	u64_stats_update_end(&vi->tx_stats.syncp);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
@@ -526,65 +549,22 @@ static int nbvn_stop(struct net_device *ndev)
 	return 0;
 }
 
-/* Consistent copies of each queue's counters, whatever the writers do. */
-struct nbvn_rx_counts {
-	u64 packets, bytes, length_errors, dropped, alloc_fail, ring_empty, kicks;
-};
-
-struct nbvn_tx_counts {
-	u64 packets, bytes, dropped, stop, wake, kicks;
-};
-
-static void nbvn_rx_counts(struct nbvn *vi, struct nbvn_rx_counts *c)
-{
-	const struct nbvn_rx_stats *st = &vi->rx_stats;
-	unsigned int start;
-
-	do {
-		start = u64_stats_fetch_begin(&st->syncp);
-		c->packets = u64_stats_read(&st->packets);
-		c->bytes = u64_stats_read(&st->bytes);
-		c->length_errors = u64_stats_read(&st->length_errors);
-		c->dropped = u64_stats_read(&st->dropped);
-		c->alloc_fail = u64_stats_read(&st->alloc_fail);
-		c->ring_empty = u64_stats_read(&st->ring_empty);
-		c->kicks = u64_stats_read(&st->kicks);
-	} while (u64_stats_fetch_retry(&st->syncp, start));
-}
-
-static void nbvn_tx_counts(struct nbvn *vi, struct nbvn_tx_counts *c)
-{
-	const struct nbvn_tx_stats *st = &vi->tx_stats;
-	unsigned int start;
-
-	do {
-		start = u64_stats_fetch_begin(&st->syncp);
-		c->packets = u64_stats_read(&st->packets);
-		c->bytes = u64_stats_read(&st->bytes);
-		c->dropped = u64_stats_read(&st->dropped);
-		c->stop = u64_stats_read(&st->stop);
-		c->wake = u64_stats_read(&st->wake);
-		c->kicks = u64_stats_read(&st->kicks);
-	} while (u64_stats_fetch_retry(&st->syncp, start));
-}
-
 /* ip -s link: the sum over the queues (here the one pair). */
 static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *s)
 {
 	struct nbvn *vi = netdev_priv(ndev);
-	struct nbvn_rx_counts rx;
-	struct nbvn_tx_counts tx;
+	u64 rx[NBVN_NSTATS], tx[NBVN_NSTATS];
 
-	nbvn_rx_counts(vi, &rx);
-	nbvn_tx_counts(vi, &tx);
-	s->rx_packets = rx.packets;
-	s->rx_bytes = rx.bytes;
-	s->rx_length_errors = rx.length_errors;
-	s->rx_errors = rx.length_errors;
-	s->rx_dropped = rx.dropped;
-	s->tx_packets = tx.packets;
-	s->tx_bytes = tx.bytes;
-	s->tx_dropped = tx.dropped;
+	nbvn_stats_read(&vi->rx_stats, rx);
+	nbvn_stats_read(&vi->tx_stats, tx);
+	s->rx_packets = rx[NBVN_RX_PACKETS];
+	s->rx_bytes = rx[NBVN_RX_BYTES];
+	s->rx_length_errors = rx[NBVN_RX_LENGTH_ERRORS];
+	s->rx_errors = rx[NBVN_RX_LENGTH_ERRORS];
+	s->rx_dropped = rx[NBVN_RX_DROPPED];
+	s->tx_packets = tx[NBVN_TX_PACKETS];
+	s->tx_bytes = tx[NBVN_TX_BYTES];
+	s->tx_dropped = tx[NBVN_TX_DROPPED];
 }
 
 static const struct net_device_ops nbvn_netdev_ops = {
@@ -632,18 +612,17 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 				   u64 *data)
 {
 	struct nbvn *vi = netdev_priv(ndev);
-	struct nbvn_rx_counts rx;
-	struct nbvn_tx_counts tx;
+	u64 rx[NBVN_NSTATS], tx[NBVN_NSTATS];
 
-	nbvn_rx_counts(vi, &rx);
-	nbvn_tx_counts(vi, &tx);
-	*data++ = rx.ring_empty;
-	*data++ = tx.stop;
+	nbvn_stats_read(&vi->rx_stats, rx);
+	nbvn_stats_read(&vi->tx_stats, tx);
+	*data++ = rx[NBVN_RX_RING_EMPTY];
+	*data++ = tx[NBVN_TX_STOP];
 	/* Packets in the rings: the driver's own count of what it holds. */
 	*data++ = vi->rx.num - READ_ONCE(vi->rx.nr_free);
 	*data++ = vi->tx.num - READ_ONCE(vi->tx.nr_free);
-	*data++ = rx.kicks;
-	*data++ = tx.kicks;
+	*data++ = rx[NBVN_RX_KICKS];
+	*data++ = tx[NBVN_TX_KICKS];
 	nbpool_ethtool_stats(vi->rx_pool, data);
 	nbpool_ethtool_stats(vi->tx_pool, data + nbpool_ethtool_stats_count());
 }
@@ -656,24 +635,26 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 static void nbvn_get_queue_stats_rx(struct net_device *ndev, int idx,
 				    struct netdev_queue_stats_rx *stats)
 {
-	struct nbvn_rx_counts rx;
+	struct nbvn *vi = netdev_priv(ndev);
+	u64 rx[NBVN_NSTATS];
 
-	nbvn_rx_counts(netdev_priv(ndev), &rx);
-	stats->packets = rx.packets;
-	stats->bytes = rx.bytes;
-	stats->alloc_fail = rx.alloc_fail;
+	nbvn_stats_read(&vi->rx_stats, rx);
+	stats->packets = rx[NBVN_RX_PACKETS];
+	stats->bytes = rx[NBVN_RX_BYTES];
+	stats->alloc_fail = rx[NBVN_RX_ALLOC_FAIL];
 }
 
 static void nbvn_get_queue_stats_tx(struct net_device *ndev, int idx,
 				    struct netdev_queue_stats_tx *stats)
 {
-	struct nbvn_tx_counts tx;
+	struct nbvn *vi = netdev_priv(ndev);
+	u64 tx[NBVN_NSTATS];
 
-	nbvn_tx_counts(netdev_priv(ndev), &tx);
-	stats->packets = tx.packets;
-	stats->bytes = tx.bytes;
-	stats->stop = tx.stop;
-	stats->wake = tx.wake;
+	nbvn_stats_read(&vi->tx_stats, tx);
+	stats->packets = tx[NBVN_TX_PACKETS];
+	stats->bytes = tx[NBVN_TX_BYTES];
+	stats->stop = tx[NBVN_TX_STOP];
+	stats->wake = tx[NBVN_TX_WAKE];
 }
 
 static void nbvn_get_base_stats(struct net_device *ndev, struct netdev_queue_stats_rx *rx,
