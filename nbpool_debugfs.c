@@ -1,12 +1,14 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * nbpool: per-pool files under /sys/kernel/debug/nbpool/<pool>/.
+ * nbpool: per-pool files under /sys/kernel/debug/nbpool/<pool>/, and
+ * under nbpool/destroyed/<pool>/ for a destroyed pool still waiting for
+ * its buffers.
  */
 #include <linux/debugfs.h>
 #include <linux/seq_file.h>
 #include "nbpool_internal.h"
 
-static struct dentry *nbpool_debugfs_root;
+static struct dentry *nbpool_debugfs_root, *nbpool_debugfs_destroyed;
 static atomic_t nbpool_debugfs_seq = ATOMIC_INIT(0);
 
 static int nbpool_stats_show(struct seq_file *m, void *v)
@@ -58,15 +60,16 @@ static int nbpool_memory_show(struct seq_file *m, void *v)
 }
 DEFINE_SHOW_ATTRIBUTE(nbpool_memory);
 
-void nbpool_debugfs_add(struct nbpool *pool)
+/* The pool's files in @parent, in a directory named after it. */
+static void nbpool_debugfs_create(struct nbpool *pool, struct dentry *parent)
 {
 	struct dentry *dir;
 	char name[NBPOOL_NAME_LEN + 12];
 
-	if (IS_ERR_OR_NULL(nbpool_debugfs_root))
+	if (IS_ERR_OR_NULL(parent))
 		return;
 	/* Pool names need not be unique; the directory names must. */
-	dir = debugfs_lookup(pool->name, nbpool_debugfs_root);
+	dir = debugfs_lookup(pool->name, parent);
 	if (dir) {
 		dput(dir);
 		snprintf(name, sizeof(name), "%s.%d", pool->name,
@@ -74,13 +77,29 @@ void nbpool_debugfs_add(struct nbpool *pool)
 	} else {
 		strscpy(name, pool->name, sizeof(name));
 	}
-	dir = debugfs_create_dir(name, nbpool_debugfs_root);
+	dir = debugfs_create_dir(name, parent);
 	if (IS_ERR(dir))
 		return;
 	debugfs_create_file("stats", 0444, dir, pool, &nbpool_stats_fops);
 	debugfs_create_file("outstanding", 0444, dir, pool, &nbpool_outstanding_fops);
 	debugfs_create_file("memory", 0444, dir, pool, &nbpool_memory_fops);
 	pool->debugfs = dir;
+}
+
+void nbpool_debugfs_add(struct nbpool *pool)
+{
+	nbpool_debugfs_create(pool, nbpool_debugfs_root);
+}
+
+/*
+ * A destroyed pool that waits for buffers moves to destroyed/: its name is
+ * free for the pool the driver creates next (after ethtool -G, say), and
+ * what is still out stays in view.
+ */
+void nbpool_debugfs_retire(struct nbpool *pool)
+{
+	nbpool_debugfs_remove(pool);
+	nbpool_debugfs_create(pool, nbpool_debugfs_destroyed);
 }
 
 void nbpool_debugfs_remove(struct nbpool *pool)
@@ -92,6 +111,8 @@ void nbpool_debugfs_remove(struct nbpool *pool)
 void nbpool_debugfs_init(void)
 {
 	nbpool_debugfs_root = debugfs_create_dir("nbpool", NULL);
+	if (!IS_ERR(nbpool_debugfs_root))
+		nbpool_debugfs_destroyed = debugfs_create_dir("destroyed", nbpool_debugfs_root);
 }
 
 void nbpool_debugfs_exit(void)

@@ -10,7 +10,7 @@
  *   nbpool_packet.c   packet data bounds, DMA syncs, skbs
  *   nbpool_offload.c  offload metadata between packets and skbs
  *   nbpool_xdp.c      XDP programs on packets, XDP frames in and out
- *   nbpool_debugfs.c  /sys/kernel/debug/nbpool
+ *   nbpool_debugfs.c  /sys/kernel/debug/nbpool, and nbpool/destroyed
  * Drivers use nbpool.h only.
  */
 #ifndef _NBPOOL_INTERNAL_H
@@ -353,6 +353,7 @@ void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *sk
 void nbpool_debugfs_init(void);
 void nbpool_debugfs_exit(void);
 void nbpool_debugfs_add(struct nbpool *pool);
+void nbpool_debugfs_retire(struct nbpool *pool);
 void nbpool_debugfs_remove(struct nbpool *pool);
 
 #endif /* _NBPOOL_INTERNAL_H */

@@ -377,8 +377,8 @@ static void nbpool_report_out(struct nbpool *pool, const char *when, bool list)
 		pr_warn("nbpool %s:   buffer %u (packet %d) held by the %s\n", pool->name,
 			r.first[i], r.first_pkt[i], nbpool_holder_name(r.first_holder[i]));
 	if (r.shown > ARRAY_SIZE(r.first))
-		pr_warn("nbpool %s:   ... and %u more; see debugfs nbpool/%s/outstanding\n",
-			pool->name, r.shown - (unsigned int)ARRAY_SIZE(r.first), pool->name);
+		pr_warn("nbpool %s:   ... and %u more; see debugfs nbpool/destroyed/%pd/outstanding\n",
+			pool->name, r.shown - (unsigned int)ARRAY_SIZE(r.first), pool->debugfs);
 }
 
 /* A packet came back to a destroyed pool: let the reaper look now. */
@@ -483,6 +483,7 @@ void nbpool_destroy(struct nbpool *pool)
 	}
 
 	nbpool_pages_unmap(pool);
+	nbpool_debugfs_retire(pool);
 	pool->reported = jiffies;
 	nbpool_report_out(pool, "destroyed", true);
 	trace_nbpool_destroy(pool->name, pool->buffer_count - READ_ONCE(pool->nr_free_bufs));

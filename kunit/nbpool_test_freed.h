@@ -9,20 +9,33 @@
 #include <linux/debugfs.h>
 #include <linux/delay.h>
 
-/* Wait up to @ms for /sys/kernel/debug/nbpool/@name to go; true if it did. */
+/* Is there a debugfs directory @name in @parent? */
+static inline bool nbpool_test_debugfs_has(struct dentry *parent, const char *name)
+{
+	struct dentry *d = parent ? debugfs_lookup(name, parent) : NULL;
+
+	dput(d);
+	return d;
+}
+
+/*
+ * Wait up to @ms for the destroyed pool @name to be freed: for its
+ * directory to leave /sys/kernel/debug/nbpool/destroyed/ (and never be
+ * back in nbpool/, where live pools are). True if it went.
+ */
 static inline bool nbpool_test_wait_freed(const char *name, unsigned int ms)
 {
 	struct dentry *root = debugfs_lookup("nbpool", NULL);
+	struct dentry *destroyed = root ? debugfs_lookup("destroyed", root) : NULL;
 	bool gone = false;
 
-	for (; root && ms && !gone; ms -= min(ms, 20U)) {
-		struct dentry *d = debugfs_lookup(name, root);
-
-		gone = !d;
-		dput(d);
+	for (; destroyed && ms && !gone; ms -= min(ms, 20U)) {
+		gone = !nbpool_test_debugfs_has(root, name) &&
+		       !nbpool_test_debugfs_has(destroyed, name);
 		if (!gone)
 			msleep(20);
 	}
+	dput(destroyed);
 	dput(root);
 	return gone;
 }
