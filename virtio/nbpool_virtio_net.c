@@ -31,6 +31,7 @@
 #include "nbpool_compat.h"
 
 #define NBVN_RING	256		/* descriptors per virtqueue, at most */
+#define NBVN_RING_MIN	8		/* and at least (ethtool -G) */
 /* Free descriptors that wake a stopped TX queue: a quarter of the ring. */
 #define NBVN_TX_WAKE(vq)	max_t(u16, (vq)->num / 4, 1)
 #define NBVN_HDR	sizeof(struct virtio_net_hdr_v1)
@@ -46,6 +47,9 @@
 			 BIT_ULL(VIRTIO_NET_F_MTU) | BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
 enum { NBVN_VEC_CONFIG, NBVN_VEC_RX, NBVN_VEC_TX, NBVN_NVEC };
+
+/* Device status once the driver has found the device, before features. */
+#define NBVN_S_FOUND	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER)
 
 /* Modern virtio (VERSION_1) is little-endian; the vring types say "virtio". */
 #define nbvn_16(v)	((__force __virtio16)cpu_to_le16(v))
@@ -122,21 +126,21 @@ struct nbvn {
 	struct nbvn_stats rx_stats;
 	struct nbvn_stats tx_stats;
 	u64 features;
+	u16 rx_max, tx_max;		/* the largest rings the device takes, up to NBVN_RING */
 	int irqs;			/* vectors with a handler installed */
 	bool config_live;		/* link changes reach the netdev */
 };
 
-static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index)
+/* Set up virtqueue @index with @num descriptors (a power of 2) on a reset device. */
+static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index, u16 num)
 {
 	struct device *dev = &vi->mdev.pci_dev->dev;
-	u16 i, max = vp_modern_get_queue_size(&vi->mdev, index);
+	u16 i;
 
 	vq->index = index;
 	vq->dev = dev;
 	vq->event = vi->features & BIT_ULL(VIRTIO_RING_F_EVENT_IDX);
-	vq->num = min_t(u16, max, NBVN_RING);
-	if (!vq->num || (vq->num & (vq->num - 1)))
-		return -EINVAL;
+	vq->num = num;
 	vq->ring_size = vring_size(vq->num, SMP_CACHE_BYTES);
 	vq->ring = dma_alloc_coherent(dev, vq->ring_size, &vq->ring_dma, GFP_KERNEL);
 	vq->pkts = kcalloc(vq->num, sizeof(*vq->pkts), GFP_KERNEL);
@@ -171,6 +175,7 @@ static void nbvn_vq_free(struct nbvn *vi, struct nbvn_vq *vq)
 		dma_free_coherent(dev, vq->ring_size, vq->ring, vq->ring_dma);
 	kfree(vq->pkts);
 	kfree(vq->free_ids);
+	memset(vq, 0, sizeof(*vq));
 }
 
 /* Post one packet: the device reads or writes @len bytes at its DMA address. */
@@ -523,6 +528,8 @@ static int nbvn_open(struct net_device *ndev)
 {
 	struct nbvn *vi = netdev_priv(ndev);
 
+	if (!vi->rx_pool)	/* a ring change failed and left no rings */
+		return -EIO;
 	napi_enable(&vi->rx_napi);
 	napi_enable(&vi->tx_napi);
 	/*
@@ -543,7 +550,8 @@ static int nbvn_stop(struct net_device *ndev)
 {
 	struct nbvn *vi = netdev_priv(ndev);
 
-	netif_stop_queue(ndev);
+	/* Unlike netif_stop_queue(), waits for an xmit on another CPU. */
+	netif_tx_disable(ndev);
 	napi_disable(&vi->rx_napi);
 	napi_disable(&vi->tx_napi);
 	return 0;
@@ -623,6 +631,10 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 	*data++ = vi->tx.num - READ_ONCE(vi->tx.nr_free);
 	*data++ = rx[NBVN_RX_KICKS];
 	*data++ = tx[NBVN_TX_KICKS];
+	if (!vi->rx_pool) {	/* a ring change failed and left no pools */
+		memset(data, 0, 2 * nbpool_ethtool_stats_count() * sizeof(*data));
+		return;
+	}
 	nbpool_ethtool_stats(vi->rx_pool, data);
 	nbpool_ethtool_stats(vi->tx_pool, data + nbpool_ethtool_stats_count());
 }
@@ -676,14 +688,6 @@ static const struct netdev_stat_ops nbvn_stat_ops = {
 };
 #endif
 
-static const struct ethtool_ops nbvn_ethtool_ops = {
-	.get_drvinfo = nbvn_get_drvinfo,
-	.get_link = ethtool_op_get_link,
-	.get_sset_count = nbvn_get_sset_count,
-	.get_strings = nbvn_get_strings,
-	.get_ethtool_stats = nbvn_get_ethtool_stats,
-};
-
 /*
  * Reset, and wait until the device says it is done (status reads 0), as a
  * device that resets asynchronously needs before its rings and buffers go.
@@ -704,19 +708,31 @@ static void nbvn_reset(struct nbvn *vi)
 	dev_err(&vi->mdev.pci_dev->dev, "reset: status still %#x after 1 s\n", status);
 }
 
+/*
+ * Reset the device, which stops its DMA, then free the rings and the
+ * pools. Buffers the stack still holds keep their pool alive until they
+ * come back. Nothing may poll: the NAPIs are disabled.
+ */
+static void nbvn_dev_stop(struct nbvn *vi)
+{
+	nbvn_reset(vi);
+	nbvn_vq_free(vi, &vi->rx);
+	nbvn_vq_free(vi, &vi->tx);
+	nbpool_destroy(vi->rx_pool);
+	nbpool_destroy(vi->tx_pool);
+	vi->rx_pool = NULL;
+	vi->tx_pool = NULL;
+}
+
 static void nbvn_teardown(struct nbvn *vi)
 {
 	struct pci_dev *pdev = vi->mdev.pci_dev;
 	int i;
 
-	nbvn_reset(vi);		/* the device stops DMA */
+	nbvn_dev_stop(vi);
 	for (i = 0; i < vi->irqs; i++)
 		free_irq(pci_irq_vector(pdev, i), vi);
 	pci_free_irq_vectors(pdev);
-	nbvn_vq_free(vi, &vi->rx);
-	nbvn_vq_free(vi, &vi->tx);
-	nbpool_destroy(vi->rx_pool);
-	nbpool_destroy(vi->tx_pool);
 	netif_napi_del(&vi->rx_napi);
 	netif_napi_del(&vi->tx_napi);
 	vp_modern_remove(&vi->mdev);
@@ -758,6 +774,137 @@ static int nbvn_pools(struct nbvn *vi)
 	return err;
 }
 
+/* Route config changes and each queue to its vector; read back, as a device may refuse. */
+static int nbvn_vectors(struct nbvn *vi)
+{
+	struct virtio_pci_modern_device *mdev = &vi->mdev;
+
+	if (vp_modern_config_vector(mdev, NBVN_VEC_CONFIG) != NBVN_VEC_CONFIG ||
+	    vp_modern_queue_vector(mdev, 0, NBVN_VEC_RX) != NBVN_VEC_RX ||
+	    vp_modern_queue_vector(mdev, 1, NBVN_VEC_TX) != NBVN_VEC_TX) {
+		dev_err(&mdev->pci_dev->dev, "device refused its MSI-X vectors\n");
+		return -EBUSY;
+	}
+	return 0;
+}
+
+/*
+ * From reset (status NBVN_S_FOUND) to rings of @rx_num and @tx_num
+ * descriptors, full pools and vectors: what probe does once and every
+ * ring change again. DRIVER_OK is the caller's. On failure the device is
+ * reset and nothing is left allocated.
+ */
+static int nbvn_dev_start(struct nbvn *vi, u16 rx_num, u16 tx_num)
+{
+	struct virtio_pci_modern_device *mdev = &vi->mdev;
+	int err;
+
+	vp_modern_set_features(mdev, vi->features);
+	vp_modern_set_status(mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FEATURES_OK);
+	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
+		dev_err(&mdev->pci_dev->dev, "device refused features %#llx\n", vi->features);
+		err = -ENODEV;
+		goto fail;
+	}
+	err = nbvn_vq_init(vi, &vi->rx, 0, rx_num);
+	if (!err)
+		err = nbvn_vq_init(vi, &vi->tx, 1, tx_num);
+	if (!err)
+		err = nbvn_pools(vi);
+	if (!err)
+		err = nbvn_vectors(vi);
+	if (err)
+		goto fail;
+	vp_modern_set_queue_enable(mdev, 0, true);
+	vp_modern_set_queue_enable(mdev, 1, true);
+	return 0;
+fail:
+	nbvn_dev_stop(vi);
+	return err;
+}
+
+static void nbvn_driver_ok(struct nbvn *vi)
+{
+	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FEATURES_OK |
+			     VIRTIO_CONFIG_S_DRIVER_OK);
+}
+
+/* Reset, and start again with rings of @rx_num and @tx_num descriptors. */
+static int nbvn_restart(struct nbvn *vi, u16 rx_num, u16 tx_num)
+{
+	int err;
+
+	nbvn_dev_stop(vi);
+	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND);
+	err = nbvn_dev_start(vi, rx_num, tx_num);
+	if (!err)
+		nbvn_driver_ok(vi);
+	return err;
+}
+
+static void nbvn_get_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
+			       struct kernel_ethtool_ringparam *kring,
+			       struct netlink_ext_ack *extack)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+
+	ring->rx_max_pending = vi->rx_max;
+	ring->tx_max_pending = vi->tx_max;
+	ring->rx_pending = vi->rx.num;
+	ring->tx_pending = vi->tx.num;
+}
+
+/*
+ * ethtool -G: new ring sizes, and pools sized to them, take a device
+ * reset, as on most NICs. The interface goes quiet (an xmit in flight is
+ * waited for), the device is reset, the old rings and pools are freed and
+ * new ones built; frames in flight are lost, as on any reset, and BQL
+ * forgets them. If the new size cannot be had, the old one is restored.
+ * The core checks the maxima; runs under RTNL.
+ */
+static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
+			      struct kernel_ethtool_ringparam *kring,
+			      struct netlink_ext_ack *extack)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+	u16 old_rx = vi->rx.num, old_tx = vi->tx.num;
+	bool running = netif_running(ndev);
+	int err;
+
+	if (!is_power_of_2(ring->rx_pending) || !is_power_of_2(ring->tx_pending) ||
+	    ring->rx_pending < NBVN_RING_MIN || ring->tx_pending < NBVN_RING_MIN) {
+		NL_SET_ERR_MSG_MOD(extack, "ring sizes must be powers of 2, at least 8");
+		return -EINVAL;
+	}
+	if (ring->rx_pending == old_rx && ring->tx_pending == old_tx)
+		return 0;
+	if (running)
+		nbvn_stop(ndev);
+	err = nbvn_restart(vi, ring->rx_pending, ring->tx_pending);
+	if (err) {
+		netdev_err(ndev, "rings rx %u tx %u failed (%d); back to rx %u tx %u\n",
+			   ring->rx_pending, ring->tx_pending, err, old_rx, old_tx);
+		if (nbvn_restart(vi, old_rx, old_tx)) {
+			netdev_err(ndev, "the old rings failed too: the device stays down\n");
+			running = false;
+		}
+	}
+	netdev_tx_reset_queue(netdev_get_tx_queue(ndev, 0));
+	if (running)
+		nbvn_open(ndev);
+	return err;
+}
+
+static const struct ethtool_ops nbvn_ethtool_ops = {
+	.get_drvinfo = nbvn_get_drvinfo,
+	.get_link = ethtool_op_get_link,
+	.get_sset_count = nbvn_get_sset_count,
+	.get_strings = nbvn_get_strings,
+	.get_ethtool_stats = nbvn_get_ethtool_stats,
+	.get_ringparam = nbvn_get_ringparam,
+	.set_ringparam = nbvn_set_ringparam,
+};
+
 /*
  * The device's MTU (VIRTIO_NET_F_MTU) is the largest it handles and the one
  * to start with, also below 1500; one below the minimum is ignored.
@@ -773,6 +920,18 @@ static void nbvn_device_mtu(struct nbvn *vi, unsigned int mtu)
 	}
 	ndev->max_mtu = min(ndev->max_mtu, mtu);
 	ndev->mtu = ndev->max_mtu;
+}
+
+/*
+ * The largest ring queue @index takes, up to NBVN_RING, or 0 if below
+ * NBVN_RING_MIN. Read before a size is written (then it reads back that
+ * size); a split ring's size is a power of 2.
+ */
+static u16 nbvn_ring_max(struct nbvn *vi, u16 index)
+{
+	u16 max = min_t(u16, vp_modern_get_queue_size(&vi->mdev, index), NBVN_RING);
+
+	return max < NBVN_RING_MIN ? 0 : rounddown_pow_of_two(max);
 }
 
 static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
@@ -805,7 +964,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 
 	nbvn_reset(vi);
-	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER);
+	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND);
 	vi->features = vp_modern_get_features(&vi->mdev) & NBVN_FEATURES;
 	/*
 	 * Without ACCESS_PLATFORM the device uses guest-physical addresses,
@@ -814,17 +973,15 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 */
 	if (!(vi->features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM))) {
 		dev_err(&pdev->dev, "device does not offer VIRTIO_F_ACCESS_PLATFORM: it would bypass the IOMMU and the DMA API; not binding\n");
-		vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-				     VIRTIO_CONFIG_S_FAILED);
+		vp_modern_set_status(&vi->mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FAILED);
 		vp_modern_remove(&vi->mdev);
 		return -ENODEV;
 	}
-	vp_modern_set_features(&vi->mdev, vi->features);
-	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-			     VIRTIO_CONFIG_S_FEATURES_OK);
-	if (!(vp_modern_get_status(&vi->mdev) & VIRTIO_CONFIG_S_FEATURES_OK) ||
-	    !(vi->features & BIT_ULL(VIRTIO_F_VERSION_1))) {
-		dev_err(&pdev->dev, "device refused features %#llx\n", vi->features);
+	vi->rx_max = nbvn_ring_max(vi, 0);
+	vi->tx_max = nbvn_ring_max(vi, 1);
+	if (!(vi->features & BIT_ULL(VIRTIO_F_VERSION_1)) || !vi->rx_max || !vi->tx_max) {
+		dev_err(&pdev->dev, "device lacks VERSION_1 or rings of %u (features %#llx, rings %u %u)\n",
+			NBVN_RING_MIN, vi->features, vi->rx_max, vi->tx_max);
 		vp_modern_remove(&vi->mdev);
 		return -ENODEV;
 	}
@@ -833,24 +990,15 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	u64_stats_init(&vi->tx_stats.syncp);
 	netif_napi_add(ndev, &vi->rx_napi, nbvn_rx_poll);
 	netif_napi_add(ndev, &vi->tx_napi, nbvn_tx_poll);
-	err = nbvn_vq_init(vi, &vi->rx, 0);
-	if (!err)
-		err = nbvn_vq_init(vi, &vi->tx, 1);
-	if (!err)
-		err = nbvn_pools(vi);
-	if (!err)
-		err = pci_alloc_irq_vectors(pdev, NBVN_NVEC, NBVN_NVEC, PCI_IRQ_MSIX) < 0;
+	err = pci_alloc_irq_vectors(pdev, NBVN_NVEC, NBVN_NVEC, PCI_IRQ_MSIX) < 0;
 	for (i = 0; !err && i < NBVN_NVEC; i++) {
 		err = request_irq(pci_irq_vector(pdev, i), handlers[i], 0, "nbpool_virtio_net", vi);
 		vi->irqs += !err;
 	}
+	if (!err)
+		err = nbvn_dev_start(vi, vi->rx_max, vi->tx_max);
 	if (err)
 		goto fail;
-	vp_modern_config_vector(&vi->mdev, NBVN_VEC_CONFIG);
-	vp_modern_queue_vector(&vi->mdev, 0, NBVN_VEC_RX);
-	vp_modern_queue_vector(&vi->mdev, 1, NBVN_VEC_TX);
-	vp_modern_set_queue_enable(&vi->mdev, 0, true);
-	vp_modern_set_queue_enable(&vi->mdev, 1, true);
 
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_MAC)) {
 		for (i = 0; i < ETH_ALEN; i++)
@@ -876,8 +1024,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		nbvn_device_mtu(vi, vp_ioread16((__le16 __iomem *)(vi->mdev.device +
 						offsetof(struct virtio_net_config, mtu))));
 	pci_set_drvdata(pdev, vi);
-	vp_modern_set_status(&vi->mdev, VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER |
-			     VIRTIO_CONFIG_S_FEATURES_OK | VIRTIO_CONFIG_S_DRIVER_OK);
+	nbvn_driver_ok(vi);
 	netif_carrier_off(ndev);
 	WRITE_ONCE(vi->config_live, true);
 	err = register_netdev(ndev);

@@ -75,8 +75,8 @@ unload_nbpool() {
 		rmmod nbpool 2>/dev/null && return 0
 		sleep 0.5
 	done
-	for s in /sys/kernel/debug/nbpool/*/stats; do
-		echo "unload_nbpool: $(awk '{printf "%s %s ", $1, $2}' $s)"
+	for s in /sys/kernel/debug/nbpool/*/stats /sys/kernel/debug/nbpool/destroyed/*/stats; do
+		[ -e "$s" ] && echo "unload_nbpool: $(awk '{printf "%s %s ", $1, $2}' $s)"
 	done
 	echo "unload_nbpool: rmmod nbpool refused for 10 tries: $(rmmod nbpool 2>&1)"
 	return 1
@@ -512,6 +512,59 @@ tx_full_down_up() {
 	reach || { echo "txfull: no ping through once eth0 came back up"; return 1; }
 	transfer 4 || { echo "txfull: a transfer after eth0 came back up failed"; return 1; }
 	echo "txfull: the queue stopped with $posted of $total descriptors posted; TX works after link up"
+}
+
+# rings_resize: ethtool -g reports eth0's rings (256 each, the most the
+# driver takes); ethtool -G makes them 64 RX and 32 TX while UDP flows
+# both ways, with pools sized to them, and TCP both ways arrives intact
+# over them with nothing left in flight for BQL at rest. Sizes that are
+# not powers of 2, below 8 or above the maximum are refused and change
+# nothing. The peer's rings change while it is down. Both go back to 256.
+rings_resize() {
+	set -- $(rings "" eth0)
+	[ "$*" = "256 256 256 256" ] ||
+		{ echo "rings: eth0 reports maximum and current '$*', not 256 256 256 256"; return 1; }
+	bg_start
+	/usr/local/sbin/ethtool -G eth0 rx 64 tx 32 2> /tmp/rings.err
+	rc=$?
+	bg_stop
+	[ $rc = 0 ] || { echo "rings: ethtool -G eth0 rx 64 tx 32 failed: $(cat /tmp/rings.err)"; return 1; }
+	rings_are "" eth0 64 32 || return 1
+	for bad in "rx 100" "tx 4" "rx 512"; do
+		/usr/local/sbin/ethtool -G eth0 $bad 2>/dev/null &&
+			{ echo "rings: ethtool -G eth0 $bad was taken"; return 1; }
+	done
+	rings_are "" eth0 64 32 || return 1
+	$PEER $IP link set eth1 down && $PEER /usr/local/sbin/ethtool -G eth1 rx 16 tx 16 &&
+		$PEER $IP link set eth1 up || { echo "rings: ethtool -G on the peer while down failed"; return 1; }
+	rings_are "$PEER" eth1 16 16 && reach && transfer 4 && transfer 4 back ||
+		{ echo "rings: traffic over the small rings failed"; return 1; }
+	q=/sys/class/net/eth0/queues/tx-0/byte_queue_limits
+	[ ! -d $q ] || [ "$(cat $q/inflight)" = 0 ] ||
+		{ echo "rings: BQL counts $(cat $q/inflight) bytes in flight at rest"; return 1; }
+	/usr/local/sbin/ethtool -G eth0 rx 256 tx 256 && $PEER /usr/local/sbin/ethtool -G eth1 rx 256 tx 256 &&
+		rings_are "" eth0 256 256 && rings_are "$PEER" eth1 256 256 && reach ||
+		{ echo "rings: back to 256 failed"; return 1; }
+	echo "rings: 64/32 under traffic, 16/16 on the peer, bad sizes refused, back to 256"
+}
+
+# rings NS DEV: "max_rx max_tx rx tx" from ethtool -g.
+rings() {
+	$1 /usr/local/sbin/ethtool -g $2 | awk '/^Pre-set/ {m = 1} /^Current/ {m = 2}
+		$1 == "RX:" {rx[m] = $2} $1 == "TX:" {tx[m] = $2} END {print rx[1], tx[1], rx[2], tx[2]}'
+}
+
+# rings_are NS DEV RX TX: DEV's rings hold RX and TX descriptors, by ethtool
+# -g, by what the driver has posted, and by its pools (8 RX buffers and
+# one TX buffer per descriptor).
+rings_are() {
+	set -- "$1" $2 $3 $4 $(rings "$1" $2 | cut -d' ' -f3-)
+	[ "$5 $6" = "$3 $4" ] || { echo "rings: $2 has rings of $5 and $6, not $3 and $4"; return 1; }
+	rxb=$(ethstat "$1" $2 rx_pool_buffers) txb=$(ethstat "$1" $2 tx_pool_buffers)
+	rxp=$(ethstat "$1" $2 rx_ring_posted) txp=$(ethstat "$1" $2 tx_ring_posted)
+	[ "$rxb" = $(($3 * 8)) ] && [ "$txb" = $4 ] && [ "$rxp" -le $3 ] && [ "$txp" -le $4 ] && return 0
+	echo "rings: $2 rings $3/$4: pools of $rxb and $txb buffers, $rxp and $txp posted"
+	return 1
 }
 
 # flap_links: the flaps themselves; the device link stays off for a second.
