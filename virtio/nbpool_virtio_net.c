@@ -9,11 +9,13 @@
  * nbpool mapped once. The transport registers are reached through the
  * kernel's virtio_pci_modern_dev helpers.
  *
- * One RX/TX queue pair with NAPI, link state from the device, MAC, MTU up
- * to what a pool buffer holds, ip -s link counters and the kernel's
- * per-queue statistics (6.9+), and ethtool -S with both pools' counters. make check drives it with ping, TCP with checksums, UDP
- * overruns, MTU and link changes, rmmod/insmod and hot-unplug under traffic.
- * Multiqueue and offloads are left out: the example is about the buffers.
+ * One RX/TX queue pair with NAPI, BQL and EVENT_IDX; link state from the
+ * device, MAC, MTU up to 9000 (a frame across several pool buffers, with
+ * MRG_RXBUF); ip -s link counters and the kernel's per-queue statistics
+ * (6.9+); ethtool -S with both pools' counters, and -g/-G (ring and pool
+ * sizes, through a device reset). make check drives it with ping, TCP
+ * with checksums, UDP overruns, MTU, ring and link changes, rmmod/insmod
+ * and hot-unplug under traffic. Multiqueue and offloads are not done yet.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -31,9 +33,20 @@
 #include "nbpool_compat.h"
 
 #define NBVN_RING	256		/* descriptors per virtqueue, at most */
-#define NBVN_RING_MIN	8		/* and at least (ethtool -G) */
-/* Free descriptors that wake a stopped TX queue: a quarter of the ring. */
-#define NBVN_TX_WAKE(vq)	max_t(u16, (vq)->num / 4, 1)
+/*
+ * Jumbo frames, with VIRTIO_NET_F_MRG_RXBUF: a frame of up to NBVN_MAX_MTU
+ * spans several 2048-byte pool buffers, each its own descriptor, on RX
+ * (the device says how many in the header) and on TX (a descriptor
+ * chain). NBVN_MAX_BUFS bounds a frame: 9000 bytes take 6 RX buffers.
+ */
+#define NBVN_MAX_MTU	9000
+#define NBVN_MAX_BUFS	8
+#define NBVN_RING_MIN	NBVN_MAX_BUFS	/* the least ring (ethtool -G): one whole frame */
+/*
+ * The TX queue stops while fewer descriptors than a frame may need are
+ * free, and wakes at a quarter of the ring.
+ */
+#define NBVN_TX_WAKE_AT(vq)	max_t(u16, (vq)->num / 4, NBVN_MAX_BUFS)
 #define NBVN_HDR	sizeof(struct virtio_net_hdr_v1)
 /*
  * RX headroom: room for the stack to push headers, plus NET_IP_ALIGN so
@@ -44,7 +57,8 @@
 #define NBVN_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
 #define NBVN_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
 			 BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_STATUS) | \
-			 BIT_ULL(VIRTIO_NET_F_MTU) | BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
+			 BIT_ULL(VIRTIO_NET_F_MTU) | BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) | \
+			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
 enum { NBVN_VEC_CONFIG, NBVN_VEC_RX, NBVN_VEC_TX, NBVN_NVEC };
 
@@ -57,7 +71,10 @@ enum { NBVN_VEC_CONFIG, NBVN_VEC_RX, NBVN_VEC_TX, NBVN_NVEC };
 #define nbvn_64(v)	((__force __virtio64)cpu_to_le64(v))
 #define nbvn_u16(v)	le16_to_cpu((__force __le16)(v))
 
-/* A split virtqueue in coherent memory; descriptor i carries packet i. */
+/*
+ * A split virtqueue in coherent memory. A packet takes one descriptor per
+ * buffer, chained; pkts[] has it at its first descriptor's id.
+ */
 struct nbvn_vq {
 	u16 index;
 	u16 num;
@@ -66,7 +83,8 @@ struct nbvn_vq {
 	dma_addr_t ring_dma;
 	size_t ring_size;
 	void __iomem *notify;
-	struct nbpool_packet **pkts;	/* by descriptor id */
+	struct nbpool_packet **pkts;	/* by the id of a chain's first descriptor */
+	u16 *next_ids;			/* each chained descriptor's next: the driver's copy */
 	u16 *free_ids;
 	u16 nr_free;
 	u16 avail_idx;
@@ -144,8 +162,9 @@ static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index, u16 num)
 	vq->ring_size = vring_size(vq->num, SMP_CACHE_BYTES);
 	vq->ring = dma_alloc_coherent(dev, vq->ring_size, &vq->ring_dma, GFP_KERNEL);
 	vq->pkts = kcalloc(vq->num, sizeof(*vq->pkts), GFP_KERNEL);
+	vq->next_ids = kcalloc(vq->num, sizeof(*vq->next_ids), GFP_KERNEL);
 	vq->free_ids = kcalloc(vq->num, sizeof(*vq->free_ids), GFP_KERNEL);
-	if (!vq->ring || !vq->pkts || !vq->free_ids)
+	if (!vq->ring || !vq->pkts || !vq->next_ids || !vq->free_ids)
 		return -ENOMEM;
 	vring_init(&vq->vring, vq->num, vq->ring, SMP_CACHE_BYTES);
 	for (i = 0; i < vq->num; i++)
@@ -174,21 +193,45 @@ static void nbvn_vq_free(struct nbvn *vi, struct nbvn_vq *vq)
 	if (vq->ring)
 		dma_free_coherent(dev, vq->ring_size, vq->ring, vq->ring_dma);
 	kfree(vq->pkts);
+	kfree(vq->next_ids);
 	kfree(vq->free_ids);
 	memset(vq, 0, sizeof(*vq));
 }
 
-/* Post one packet: the device reads or writes @len bytes at its DMA address. */
+/*
+ * Post one packet, a descriptor for each of its buffers: the device reads
+ * or writes @len bytes at its first buffer's DMA address and each chained
+ * buffer's length at its own. The caller has checked that enough
+ * descriptors are free.
+ */
 static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, u32 len, bool write)
 {
-	u16 id = vq->free_ids[--vq->nr_free];
-	struct vring_desc *d = &vq->vring.desc[id];
+	unsigned int i, n = nbpool_packet_buffers(pkt);
+	u16 head = vq->free_ids[vq->nr_free - 1];
 
-	d->addr = nbvn_64(nbpool_packet_dma_addr(pkt));
-	d->len = nbvn_32(len);
-	d->flags = nbvn_16(write ? VRING_DESC_F_WRITE : 0);
-	vq->pkts[id] = pkt;
-	vq->vring.avail->ring[vq->avail_idx++ & (vq->num - 1)] = nbvn_16(id);
+	for (i = 0; i < n; i++) {
+		u16 id = vq->free_ids[--vq->nr_free];
+		struct vring_desc *d = &vq->vring.desc[id];
+		u16 flags = write ? VRING_DESC_F_WRITE : 0;
+
+		if (i) {
+			const struct nbpool_frag *f = nbpool_packet_frag(pkt, i - 1);
+
+			d->addr = nbvn_64(nbpool_frag_dma_addr(f));
+			d->len = nbvn_32(f->len);
+		} else {
+			d->addr = nbvn_64(nbpool_packet_dma_addr(pkt));
+			d->len = nbvn_32(len);
+		}
+		if (i + 1 < n) {
+			flags |= VRING_DESC_F_NEXT;
+			vq->next_ids[id] = vq->free_ids[vq->nr_free - 1];
+			d->next = nbvn_16(vq->next_ids[id]);
+		}
+		d->flags = nbvn_16(flags);
+	}
+	vq->pkts[head] = pkt;
+	vq->vring.avail->ring[vq->avail_idx++ & (vq->num - 1)] = nbvn_16(head);
 }
 
 /*
@@ -265,6 +308,7 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 {
 	struct vring_used_elem *e;
 	struct nbpool_packet *pkt;
+	unsigned int n;
 	u16 id;
 
 	if (unlikely(vq->broken) || vq->last_used == nbvn_u16(READ_ONCE(vq->vring.used->idx)))
@@ -286,7 +330,9 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 	}
 	pkt = vq->pkts[id];
 	vq->pkts[id] = NULL;
-	vq->free_ids[vq->nr_free++] = id;
+	/* The chain's ids, by the driver's own copy of the links. */
+	for (n = nbpool_packet_buffers(pkt); n--; id = vq->next_ids[id])
+		vq->free_ids[vq->nr_free++] = id;
 	return pkt;
 }
 
@@ -332,6 +378,59 @@ static void nbvn_rx_refill(struct nbvn *vi)
 		nbvn_stat_add(&vi->rx_stats, NBVN_RX_RING_EMPTY, 1);
 }
 
+/*
+ * A received buffer's length is the device's word: one it could not have
+ * written is the device's error (counted, the frame dropped), not a bad
+ * call. Sets the length and syncs what the device wrote for the CPU.
+ */
+static bool nbvn_rx_len_ok(struct nbpool_packet *pkt, u32 len, u32 min)
+{
+	if (len < min || len > nbpool_packet_capacity(pkt) || nbpool_packet_set_len(pkt, len))
+		return false;
+	nbpool_packet_sync_for_cpu(pkt);
+	return true;
+}
+
+/*
+ * How many buffers the device wrote the frame in @pkt across: its header
+ * says, with MRG_RXBUF (without, the field is 1). 0 for more than a frame
+ * may take.
+ */
+static u16 nbvn_rx_num_buffers(struct nbvn *vi, struct nbpool_packet *pkt)
+{
+	const struct virtio_net_hdr_mrg_rxbuf *hdr = nbpool_packet_data(pkt);
+	u16 num = 1;
+
+	if (vi->features & BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
+		num = le16_to_cpu((__force __le16)hdr->num_buffers);
+	return num <= NBVN_MAX_BUFS ? num : 0;
+}
+
+/*
+ * Chain the other @num - 1 buffers of a frame to its first, @pkt. On
+ * false (the device did not complete them all, or wrote one wrong) every
+ * buffer taken is freed, @pkt too.
+ */
+static bool nbvn_rx_merge(struct nbvn *vi, struct nbpool_packet *pkt, u16 num)
+{
+	while (--num) {
+		struct nbpool_packet *next;
+		u32 len;
+
+		next = nbvn_vq_get(&vi->rx, &len);
+		if (!next)
+			break;
+		if (!nbvn_rx_len_ok(next, len, 1) || nbpool_packet_append(pkt, next)) {
+			nbpool_free(next);
+			break;
+		}
+	}
+	if (!num)
+		return true;
+	nbpool_free(pkt);
+	return false;
+}
+
 static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 {
 	struct nbvn *vi = container_of(napi, struct nbvn, rx_napi);
@@ -346,24 +445,29 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	while (done < budget) {
 		struct nbpool_packet *pkt;
 		struct sk_buff *skb;
+		u16 num;
 		u32 len;
 
 		pkt = nbvn_vq_get(&vi->rx, &len);
 		if (!pkt)
 			break;
 		done++;
-		/* A length beyond what was posted is the device's error, not a bad call. */
-		if (len < NBVN_HDR + ETH_HLEN || len > nbpool_packet_capacity(pkt) ||
-		    nbpool_packet_set_len(pkt, len)) {
+		if (!nbvn_rx_len_ok(pkt, len, NBVN_HDR + ETH_HLEN)) {
 			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
 			nbpool_free(pkt);
 			continue;
 		}
-		nbpool_packet_sync_for_cpu(pkt);
+		num = nbvn_rx_num_buffers(vi, pkt);
 		/* Skip the virtio-net header: the frame starts after it. */
 		nbpool_packet_set_len(pkt, 0);
 		nbpool_packet_set_offset(pkt, nbpool_packet_offset(pkt) + NBVN_HDR);
 		nbpool_packet_set_len(pkt, len - NBVN_HDR);
+		if (!num || (num > 1 && !nbvn_rx_merge(vi, pkt, num))) {
+			if (!num)
+				nbpool_free(pkt);
+			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
+			continue;
+		}
 		skb = nbpool_packet_to_skb(pkt);
 		if (!skb) {
 			nbvn_stat_add(st, NBVN_RX_DROPPED, 1);
@@ -398,14 +502,14 @@ static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
 	u32 len;
 
 	while ((pkt = nbvn_vq_get(&vi->tx, &len))) {
-		bytes += nbpool_packet_len(pkt) - NBVN_HDR;
+		bytes += nbpool_packet_total_len(pkt) - NBVN_HDR;
 		pkts++;
 		nbpool_free(pkt);
 	}
 	if (!pkts)
 		return;
 	netdev_tx_completed_queue(txq, pkts, bytes);
-	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free >= NBVN_TX_WAKE(&vi->tx)) {
+	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free >= NBVN_TX_WAKE_AT(&vi->tx)) {
 		netif_tx_wake_queue(txq);
 		nbvn_stat_add(&vi->tx_stats, NBVN_TX_WAKE, 1);
 	}
@@ -449,16 +553,16 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct nbvn *vi = netdev_priv(ndev);
 	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
 	struct nbpool_packet *pkt;
-	unsigned int len = skb->len;
+	unsigned int len = skb->len, head_len;
 
 	/* Completions reaped here save the TX interrupt its work. */
 	nbvn_tx_reap(vi, txq);
 	/*
-	 * The pool has one buffer per descriptor and the queue stops when the
-	 * ring fills, so neither runs out while the queue runs; only a
-	 * failure to copy drops a frame.
+	 * The pool has one buffer per descriptor and the queue stops while
+	 * fewer are free than a frame may take, so neither runs out while the
+	 * queue runs; only a failure to copy drops a frame.
 	 */
-	if (WARN_ON_ONCE(!vi->tx.nr_free))
+	if (WARN_ON_ONCE(vi->tx.nr_free < NBVN_MAX_BUFS))
 		pkt = ERR_PTR(-ENOSPC);
 	else
 		pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
@@ -467,16 +571,20 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
-	/* The pool's headroom holds the virtio-net header, all zero: no offloads. */
+	/*
+	 * The first buffer's headroom holds the virtio-net header, all zero:
+	 * no offloads. A jumbo frame's other buffers follow in a chain.
+	 */
+	head_len = nbpool_packet_len(pkt) + NBVN_HDR;
 	nbpool_packet_set_offset(pkt, nbpool_packet_offset(pkt) - NBVN_HDR);
-	nbpool_packet_set_len(pkt, len + NBVN_HDR);
+	nbpool_packet_set_len(pkt, head_len);
 	memset(nbpool_packet_data(pkt), 0, NBVN_HDR);
 	nbpool_packet_sync_for_device(pkt);
-	nbvn_vq_add(&vi->tx, pkt, len + NBVN_HDR, false);
+	nbvn_vq_add(&vi->tx, pkt, head_len, false);
 	u64_stats_update_begin(&vi->tx_stats.syncp);
 	u64_stats_inc(&vi->tx_stats.v[NBVN_TX_PACKETS]);
 	u64_stats_add(&vi->tx_stats.v[NBVN_TX_BYTES], len);
-	if (!vi->tx.nr_free) {
+	if (vi->tx.nr_free < NBVN_MAX_BUFS) {
 		netif_tx_stop_queue(txq);
 		u64_stats_inc(&vi->tx_stats.v[NBVN_TX_STOP]);
 	}
@@ -748,7 +856,7 @@ static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, unsigned int 
 		.dev = &vi->mdev.pci_dev->dev, .netdev = vi->ndev, .napi = napi,
 		.name = name, .packet_count = count, .buffer_count = count,
 		.buffer_size = 2048, .headroom = headroom, .dma_dir = dir,
-		.nid = NUMA_NO_NODE,
+		.nid = NUMA_NO_NODE, .max_buffers_per_packet = NBVN_MAX_BUFS,
 	};
 	struct nbpool *pool;
 
@@ -940,6 +1048,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		nbvn_config_irq, nbvn_rx_irq, nbvn_tx_irq,
 	};
 	struct net_device *ndev;
+	unsigned int rx_buf;
 	struct nbvn *vi;
 	u8 mac[ETH_ALEN];
 	int err, i;
@@ -1014,12 +1123,16 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ndev->stat_ops = &nbvn_stat_ops;
 #endif
 	/*
-	 * Every RX buffer holds a frame of max_mtu, so an MTU change needs no
-	 * ndo_change_mtu: the core's range check and store are all it takes.
+	 * A frame of max_mtu fits one RX buffer, or with MRG_RXBUF the
+	 * NBVN_MAX_BUFS the device may spread it across, so an MTU change
+	 * needs no ndo_change_mtu: the core's range check and store are all
+	 * it takes.
 	 */
 	ndev->min_mtu = ETH_MIN_MTU;
-	ndev->max_mtu = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NBVN_RX_HEADROOM -
-			NBVN_HDR - ETH_HLEN;
+	rx_buf = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NBVN_RX_HEADROOM;
+	ndev->max_mtu = rx_buf - NBVN_HDR - ETH_HLEN;
+	if (vi->features & BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
+		ndev->max_mtu = min(NBVN_MAX_MTU, NBVN_MAX_BUFS * rx_buf - NBVN_HDR - ETH_HLEN);
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_MTU))
 		nbvn_device_mtu(vi, vp_ioread16((__le16 __iomem *)(vi->mdev.device +
 						offsetof(struct virtio_net_config, mtu))));

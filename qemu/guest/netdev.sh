@@ -456,6 +456,36 @@ mtu_under_traffic() {
 	echo "mtu: 1200, $max and 1500 under traffic"
 }
 
+# jumbo_frames: MTU 9000 on both ends. 100 pings of 8972 bytes each way
+# must cross as 100 frames of 9014 bytes each, not as fragments (the
+# interface counters, one snapshot before and after, against the test's
+# own count); $mib MiB of TCP each way arrives intact, sent in frames
+# averaging more than 4000 bytes. Then MTU 1500 again.
+jumbo_frames() {
+	set_mtus 9000 || { echo "jumbo: MTU 9000 refused (maxmtu $($IP -d link show eth0 |
+		sed -n 's/.* maxmtu \([0-9]*\).*/\1/p'))"; return 1; }
+	n=100 size=9014
+	set -- $(link_counters "" eth0) $(link_counters "$PEER" eth1)
+	ping -q -c $n -i 0.01 -W 2 -s 8972 $B | grep -q ' 0% packet loss' &&
+		$PEER ping -q -c $n -i 0.01 -W 2 -s 8972 $A | grep -q ' 0% packet loss' ||
+		{ set_mtus 1500; echo "jumbo: 8972-byte pings lost"; return 1; }
+	sleep 0.5
+	set -- "$@" $(link_counters "" eth0) $(link_counters "$PEER" eth1)
+	# Each end sent n requests and n replies: 2n frames of 9014 bytes.
+	n=$((2 * n))
+	frames_counted "eth0 RX" $1 $2 $9 ${10} && frames_counted "eth0 TX" $3 $4 ${11} ${12} &&
+		frames_counted "peer RX" $5 $6 ${13} ${14} && frames_counted "peer TX" $7 $8 ${15} ${16} ||
+		{ set_mtus 1500; return 1; }
+	set -- $(link_counters "" eth0)
+	transfer ${mib:-16} || { set_mtus 1500; echo "jumbo: TCP at MTU 9000 failed"; return 1; }
+	set -- "$@" $(link_counters "" eth0)
+	avg=$(( ($8 - $4) / ($7 - $3) ))	# eth0's TX while it sent the data
+	transfer ${mib:-16} back || { set_mtus 1500; echo "jumbo: TCP back at MTU 9000 failed"; return 1; }
+	set_mtus 1500 || { echo "jumbo: back to MTU 1500 failed"; return 1; }
+	[ $avg -gt 4000 ] || { echo "jumbo: eth0's frames averaged $avg bytes during the transfers"; return 1; }
+	echo "jumbo: 9014-byte frames both ways, TCP both ways in frames of $avg bytes on average"
+}
+
 # set_mtus MTU...: each MTU in turn on both ends, half a second apart.
 set_mtus() {
 	for mtu in "$@"; do
