@@ -40,8 +40,18 @@ struct xdp_rxq_info;
 /* A packet's buffers become one skb: its head and a fragment for each other. */
 #define NBPOOL_MAX_BUFFERS_PER_PACKET	((unsigned int)MAX_SKB_FRAGS + 1)
 
-/* No flags are defined yet; any bit set is refused with -EINVAL. */
-#define NBPOOL_F_ALL		0U
+/*
+ * NBPOOL_F_TX_CSUM: nbpool_packet_from_skb() finishes a %CHECKSUM_PARTIAL
+ * skb's checksum in the pass that copies it, for a device that cannot
+ * checksum: its driver may then offer %NETIF_F_HW_CSUM. Where the copy
+ * cannot (a GSO skb, a CRC such as SCTP's, a checksum field beyond the
+ * first buffer) the request stays in the packet's offload metadata, as
+ * without the flag. A pool that only receives (%DMA_FROM_DEVICE) cannot
+ * have it.
+ */
+#define NBPOOL_F_TX_CSUM	(1U << 0)
+/* Every flag; any other bit set is refused with -EINVAL. */
+#define NBPOOL_F_ALL		NBPOOL_F_TX_CSUM
 
 /**
  * struct nbpool_params - how to build a pool
@@ -316,6 +326,8 @@ struct nbpool_packet *nbpool_packet_from_xdp_frame(struct nbpool *pool,
  *	are returned)
  * @xdp_xmit_copies: frames from other devices copied into pool buffers by
  *	nbpool_packet_from_xdp_frame()
+ * @tx_csums: of @tx_copies, skbs whose checksum the copy finished
+ *	(%NBPOOL_F_TX_CSUM)
  *
  * buffers_free + buffers_driver + buffers_stack == buffers, and every
  * buffer counted free can be allocated. Buffers in redirected XDP frames
@@ -341,6 +353,7 @@ struct nbpool_stats {
 	u64 xdp_tx;
 	u64 xdp_redirects;
 	u64 xdp_xmit_copies;
+	u64 tx_csums;
 };
 
 void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats);

@@ -70,6 +70,7 @@ struct nbpool_pcpu_counters {
 	u64 xdp_tx;
 	u64 xdp_redirects;
 	u64 xdp_xmit_copies;
+	u64 tx_csums;
 };
 
 /*
@@ -128,6 +129,7 @@ struct nbpool {
 	struct nbpool_frag *frags;	/* max_frags for each packet, in packet order */
 	enum dma_data_direction dma_dir;	/* what the driver asked for */
 	bool dma_sync;			/* syncs are not no-ops on this device */
+	bool tx_csum;			/* NBPOOL_F_TX_CSUM */
 	bool sync_alloc;		/* so new packets are synced for the device */
 	int nid;
 	char name[NBPOOL_NAME_LEN];
@@ -348,6 +350,7 @@ struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, 
 /* nbpool_offload.c */
 void nbpool_offload_to_skb(struct nbpool_packet *pkt, struct sk_buff *skb);
 void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb);
+bool nbpool_copy_and_csum(struct nbpool_packet *pkt, struct sk_buff *skb);
 
 /* nbpool_debugfs.c */
 void nbpool_debugfs_init(void);

@@ -143,6 +143,11 @@ static int nbpool_check_params(const struct nbpool_params *pp, const char *name)
 				 pp->flags & ~NBPOOL_F_ALL);
 		return -EINVAL;
 	}
+	if ((pp->flags & NBPOOL_F_TX_CSUM) && pp->dma_dir == DMA_FROM_DEVICE) {
+		nbpool_bad_param(name, flags, "%#x: NBPOOL_F_TX_CSUM in a pool that only receives",
+				 pp->flags);
+		return -EINVAL;
+	}
 	if (pp->max_buffers_per_packet > NBPOOL_MAX_BUFFERS_PER_PACKET) {
 		nbpool_bad_param(name, max_buffers_per_packet, "%u: must be 0..%u",
 				 pp->max_buffers_per_packet, NBPOOL_MAX_BUFFERS_PER_PACKET);
@@ -253,6 +258,7 @@ struct nbpool *nbpool_create(const struct nbpool_params *params)
 	pool->data_end = pool->buffer_size -
 			 (nbpool_dma_receives(params->dma_dir) ? nbpool_skb_tailroom() : 0);
 	pool->dma_dir = params->dma_dir;
+	pool->tx_csum = params->flags & NBPOOL_F_TX_CSUM;
 	pool->nid = nid;
 	pool->rx_copy_watermark = params->rx_copy_watermark ?: params->buffer_count / 8;
 	pool->max_frags = max(params->max_buffers_per_packet, 1U) - 1;

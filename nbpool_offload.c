@@ -5,8 +5,9 @@
  * A received packet's checksum state, hash, VLAN tag and coalesced
  * segments go into the skb nbpool_packet_to_skb() builds; an skb's
  * checksum request, segmentation and VLAN tag come out into the packet
- * nbpool_packet_from_skb() fills. The driver sets and reads the packet's
- * side with the inline accessors in nbpool.h, which report bad values here.
+ * nbpool_packet_from_skb() fills, or with NBPOOL_F_TX_CSUM the checksum
+ * is finished in the copy. The driver sets and reads the packet's side
+ * with the inline accessors in nbpool.h, which report bad values here.
  */
 #define pr_fmt(fmt) KBUILD_MODNAME ": " fmt
 
@@ -82,6 +83,49 @@ void nbpool_offload_to_skb(struct nbpool_packet *pkt, struct sk_buff *skb)
  * TX: what the stack asks the device to do. The packet's data starts with
  * skb->data, so offsets from skb->data are offsets from the packet's data.
  */
+/*
+ * Copy @len bytes of @skb from @at to @to, adding those from @start on to
+ * @csum, the sum from @start so far; returns the new sum.
+ */
+static __wsum nbpool_copy_csum_range(const struct sk_buff *skb, int at, u8 *to, int len,
+				     int start, __wsum csum)
+{
+	int plain = clamp(start - at, 0, len);
+
+	skb_copy_bits(skb, at, to, plain);
+	if (plain == len)
+		return csum;
+	return csum_block_add(csum, skb_copy_and_csum_bits(skb, at + plain, to + plain,
+							    len - plain),
+			      at + plain - start);
+}
+
+/*
+ * NBPOOL_F_TX_CSUM: copy @skb into @pkt's buffers (sized for it) and
+ * finish its checksum on the way, as skb_checksum_help() would: the sum
+ * from csum_start to the end, folded, at csum_offset (0 goes out as
+ * 0xffff). One pass over the bytes, not two. False, with nothing written,
+ * for what this cannot finish: no CHECKSUM_PARTIAL, a GSO skb (the device
+ * sums each segment), a CRC rather than an Internet checksum, or a
+ * checksum field outside the first buffer.
+ */
+bool nbpool_copy_and_csum(struct nbpool_packet *pkt, struct sk_buff *skb)
+{
+	int start = skb_checksum_start_offset(skb), at, i;
+	__wsum csum = 0;
+	u8 *head = nbpool_packet_data(pkt);
+
+	if (skb->ip_summed != CHECKSUM_PARTIAL || skb_is_gso(skb) || skb_csum_is_sctp(skb) ||
+	    start < 0 || start + skb->csum_offset + sizeof(__sum16) > pkt->len)
+		return false;
+	csum = nbpool_copy_csum_range(skb, 0, head, pkt->len, start, csum);
+	for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
+		csum = nbpool_copy_csum_range(skb, at, pkt->frags[i].buf, pkt->frags[i].len,
+					      start, csum);
+	*(__sum16 *)(head + start + skb->csum_offset) = csum_fold(csum) ?: CSUM_MANGLED_0;
+	return true;
+}
+
 void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb)
 {
 	struct nbpool_offload *o = &pkt->offload;

@@ -615,11 +615,20 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 	pkt = nbpool_alloc_frame(pool, skb->len, gfp, __func__);
 	if (IS_ERR(pkt))
 		return pkt;
-	/* Cannot fail: every range copied lies within the skb. */
-	skb_copy_bits(skb, 0, nbpool_packet_data(pkt), pkt->len);
-	for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
-		skb_copy_bits(skb, at, pkt->frags[i].buf, pkt->frags[i].len);
-	nbpool_offload_from_skb(pkt, skb);
+	if (pool->tx_csum && nbpool_copy_and_csum(pkt, skb)) {
+		/* Finished: nothing is left for the device to sum. */
+		nbpool_offload_from_skb(pkt, skb);
+		pkt->offload.ip_summed = CHECKSUM_NONE;
+		pkt->offload.csum_start = 0;
+		pkt->offload.csum_offset = 0;
+		this_cpu_inc(pool->pcpu->tx_csums);
+	} else {
+		/* Cannot fail: every range copied lies within the skb. */
+		skb_copy_bits(skb, 0, nbpool_packet_data(pkt), pkt->len);
+		for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
+			skb_copy_bits(skb, at, pkt->frags[i].buf, pkt->frags[i].len);
+		nbpool_offload_from_skb(pkt, skb);
+	}
 	nbpool_packet_sync_for_device(pkt);
 	this_cpu_inc(pool->pcpu->tx_copies);
 	return pkt;

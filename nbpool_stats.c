@@ -97,6 +97,7 @@ void nbpool_get_stats(struct nbpool *pool, struct nbpool_stats *stats)
 		stats->xdp_tx += READ_ONCE(pc->xdp_tx);
 		stats->xdp_redirects += READ_ONCE(pc->xdp_redirects);
 		stats->xdp_xmit_copies += READ_ONCE(pc->xdp_xmit_copies);
+		stats->tx_csums += READ_ONCE(pc->tx_csums);
 	}
 
 	nbpool_lock(pool, flags);
@@ -194,7 +195,7 @@ const char * const nbpool_stat_names[] = {
 	"allocs", "alloc_fast", "frees", "alloc_fail", "lent", "returned", "rx_copies",
 	"tx_copies", "bad_calls", "buffers", "buffers_free", "buffers_driver",
 	"buffers_stack", "packets_free", "xdp_pass", "xdp_drops", "xdp_tx", "xdp_redirects",
-	"xdp_xmit_copies",
+	"xdp_xmit_copies", "tx_csums",
 };
 
 static_assert(ARRAY_SIZE(nbpool_stat_names) == NBPOOL_NR_STATS);

@@ -73,6 +73,10 @@ static void bad_flags(struct nbpool_params *p)
 {
 	p->flags = 0x80;
 }
+static void rx_pool_tx_csum(struct nbpool_params *p)
+{
+	p->flags = NBPOOL_F_TX_CSUM;	/* the pool only receives */
+}
 static void bad_dir(struct nbpool_params *p)
 {
 	p->dma_dir = DMA_NONE;
@@ -97,6 +101,7 @@ static const struct bad_param_case bad_params[] = {
 	{ "headroom == buffer_size", headroom_fills },
 	{ "no room for skb_shared_info", no_room_for_shinfo },
 	{ "unknown flag", bad_flags },
+	{ "NBPOOL_F_TX_CSUM, RX only", rx_pool_tx_csum },
 	{ "DMA_NONE", bad_dir },
 	{ "nid MAX_NUMNODES", bad_nid },
 	{ "watermark > buffers", bad_watermark },

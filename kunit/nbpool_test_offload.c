@@ -18,6 +18,8 @@
 #define PAYLOAD		300
 #define UDP_AT		(ETH_HLEN + sizeof(struct iphdr))
 #define FRAME_LEN	(UDP_AT + sizeof(struct udphdr) + PAYLOAD)
+#define BIG_PAYLOAD	5000	/* three 2048-byte TX buffers */
+#define BIG_LEN		(UDP_AT + sizeof(struct udphdr) + BIG_PAYLOAD)
 #define SADDR		htonl(0xc0000201)	/* 192.0.2.1 */
 #define DADDR		htonl(0xc0000202)
 
@@ -26,15 +28,15 @@
  * sum, as the stack leaves it for a device (or a virtual NIC's peer) to
  * finish; otherwise it is complete.
  */
-static void build_frame(u8 *frame, u8 seed, bool partial)
+static void build_udp(u8 *frame, u8 seed, bool partial, unsigned int payload)
 {
 	struct ethhdr *eth = (struct ethhdr *)frame;
 	struct iphdr *ip = (struct iphdr *)(eth + 1);
 	struct udphdr *udp = (struct udphdr *)(ip + 1);
 	u8 *data = (u8 *)(udp + 1);
-	unsigned int ulen = sizeof(*udp) + PAYLOAD, i;
+	unsigned int ulen = sizeof(*udp) + payload, i;
 
-	memset(frame, 0, FRAME_LEN);
+	memset(frame, 0, UDP_AT + ulen);
 	eth_broadcast_addr(eth->h_dest);
 	eth->h_source[0] = 0x02;
 	eth->h_proto = htons(ETH_P_IP);
@@ -49,12 +51,17 @@ static void build_frame(u8 *frame, u8 seed, bool partial)
 	udp->source = htons(4000);
 	udp->dest = htons(5000);
 	udp->len = htons(ulen);
-	for (i = 0; i < PAYLOAD; i++)
+	for (i = 0; i < payload; i++)
 		data[i] = seed + i;
 	udp->check = ~csum_tcpudp_magic(SADDR, DADDR, ulen, IPPROTO_UDP, 0);
 	if (!partial)
 		udp->check = csum_tcpudp_magic(SADDR, DADDR, ulen, IPPROTO_UDP,
 					       csum_partial(udp, ulen, 0)) ?: CSUM_MANGLED_0;
+}
+
+static void build_frame(u8 *frame, u8 seed, bool partial)
+{
+	build_udp(frame, seed, partial, PAYLOAD);
 }
 
 /* Does the UDP checksum of the frame at @frame verify? */
@@ -288,6 +295,87 @@ static void nbpool_offload_tx(struct kunit *test)
 	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 
+/*
+ * A frame of BIG_LEN bytes with its checksum left to the device
+ * (CHECKSUM_PARTIAL), the first @lin bytes in the skb's head and the rest
+ * in a page fragment, as a socket with scatter-gather builds them.
+ */
+static struct sk_buff *tx_skb_partial(struct kunit *test, const u8 *frame, unsigned int lin)
+{
+	unsigned int order = get_order(BIG_LEN - lin);
+	struct sk_buff *skb = alloc_skb(lin, GFP_KERNEL);
+	struct page *page = alloc_pages(GFP_KERNEL, order);
+
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	KUNIT_ASSERT_NOT_NULL(test, page);
+	skb_put_data(skb, frame, lin);
+	memcpy(page_address(page), frame + lin, BIG_LEN - lin);
+	skb_add_rx_frag(skb, 0, page, 0, BIG_LEN - lin, PAGE_SIZE << order);
+	KUNIT_ASSERT_TRUE(test, skb_partial_csum_set(skb, UDP_AT, offsetof(struct udphdr, check)));
+	return skb;
+}
+
+/*
+ * NBPOOL_F_TX_CSUM: the copy finishes the checksum, across a page
+ * fragment of the skb and three pool buffers, the second starting an odd
+ * number of bytes after csum_start. What the device reads, buffer by
+ * buffer, must be what skb_checksum_help() makes of the same frame, and
+ * its UDP checksum must verify.
+ */
+static void nbpool_offload_tx_csum(struct kunit *test)
+{
+	struct nbpool_params p = nbpool_test_params(test, 4, 2048, DMA_TO_DEVICE);
+	u8 *frame = kunit_kzalloc(test, BIG_LEN, GFP_KERNEL);
+	u8 *seen = kunit_kzalloc(test, BIG_LEN, GFP_KERNEL);
+	struct device *dev = nbpool_test_dev(test);
+	struct nbpool_packet *pkt;
+	struct nbpool_stats st;
+	struct sk_buff *skb;
+	struct nbpool *pool;
+	unsigned int i, at;
+
+	KUNIT_ASSERT_NOT_NULL(test, frame);
+	KUNIT_ASSERT_NOT_NULL(test, seen);
+	p.headroom = 31;	/* the second buffer starts 2017 - 34 bytes after csum_start */
+	p.max_buffers_per_packet = 4;
+	p.flags = NBPOOL_F_TX_CSUM;
+	pool = nbpool_test_create(test, &p);
+	build_udp(frame, 0x11, true, BIG_PAYLOAD);
+
+	skb = tx_skb_partial(test, frame, 100);
+	pkt = nbpool_packet_from_skb(pool, skb, GFP_KERNEL);
+	kfree_skb(skb);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pkt));
+	KUNIT_ASSERT_EQ(test, nbpool_packet_buffers(pkt), 3U);
+	KUNIT_EXPECT_EQ(test, nbpool_packet_offload(pkt)->ip_summed, CHECKSUM_NONE);
+	memcpy(seen, nbpool_test_device_view(dev, nbpool_packet_dma_addr(pkt)), nbpool_packet_len(pkt));
+	at = nbpool_packet_len(pkt);
+	for (i = 0; i + 1 < nbpool_packet_buffers(pkt); i++) {
+		const struct nbpool_frag *f = nbpool_packet_frag(pkt, i);
+
+		KUNIT_ASSERT_LE(test, at + f->len, (unsigned int)BIG_LEN);
+		memcpy(seen + at, nbpool_test_device_view(dev, nbpool_frag_dma_addr(f)), f->len);
+		at += f->len;
+	}
+	KUNIT_EXPECT_EQ(test, at, (unsigned int)BIG_LEN);
+	KUNIT_EXPECT_TRUE(test, udp_csum_ok(seen));
+
+	/* The kernel's own answer for the same frame. */
+	skb = alloc_skb(BIG_LEN, GFP_KERNEL);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	skb_put_data(skb, frame, BIG_LEN);
+	KUNIT_ASSERT_TRUE(test, skb_partial_csum_set(skb, UDP_AT, offsetof(struct udphdr, check)));
+	KUNIT_EXPECT_EQ(test, skb_checksum_help(skb), 0);
+	KUNIT_EXPECT_EQ(test, memcmp(seen, skb->data, BIG_LEN), 0);
+	kfree_skb(skb);
+
+	nbpool_get_stats(pool, &st);
+	KUNIT_EXPECT_EQ(test, st.tx_copies, 1ULL);
+	KUNIT_EXPECT_EQ(test, st.tx_csums, 1ULL);
+	nbpool_free(pkt);
+	nbpool_test_expect_drain(test, pool, 0, 0);
+}
+
 static void set_every_offload(struct kunit *test, struct nbpool_packet *pkt)
 {
 	KUNIT_ASSERT_EQ(test, nbpool_packet_set_csum_partial(pkt, 34, 6), 0);
@@ -362,6 +450,7 @@ static void nbpool_offload_bad_values(struct kunit *test)
 static struct kunit_case nbpool_offload_cases[] = {
 	KUNIT_CASE_PARAM(nbpool_offload_rx, rx_path_gen_params),
 	KUNIT_CASE(nbpool_offload_tx),
+	KUNIT_CASE(nbpool_offload_tx_csum),
 	KUNIT_CASE(nbpool_offload_fresh),
 	KUNIT_CASE(nbpool_offload_bad_values),
 	{}
