@@ -379,6 +379,46 @@ static void nbvn_rx_refill(struct nbvn *vi)
 }
 
 /*
+ * Free what the device has sent, report it to BQL, and wake a stopped
+ * queue once a quarter of the ring is free (not at every free slot, which
+ * would stop and wake it once per frame). Called with the queue's lock.
+ */
+static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
+{
+	unsigned int pkts = 0, bytes = 0;
+	struct nbpool_packet *pkt;
+	u32 len;
+
+	while ((pkt = nbvn_vq_get(&vi->tx, &len))) {
+		bytes += nbpool_packet_total_len(pkt) - NBVN_HDR;
+		pkts++;
+		nbpool_free(pkt);
+	}
+	if (!pkts)
+		return;
+	netdev_tx_completed_queue(txq, pkts, bytes);
+	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free >= NBVN_TX_WAKE_AT(&vi->tx)) {
+		netif_tx_wake_queue(txq);
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_WAKE, 1);
+	}
+}
+
+/*
+ * TX completions reaped from the RX poll as well, which saves TX
+ * interrupts while traffic flows both ways; only if the queue's lock is
+ * free: an xmit that holds it reaps them itself.
+ */
+static void nbvn_tx_reap_try(struct nbvn *vi)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
+
+	if (__netif_tx_trylock(txq)) {
+		nbvn_tx_reap(vi, txq);
+		__netif_tx_unlock(txq);
+	}
+}
+
+/*
  * A received buffer's length is the device's word: one it could not have
  * written is the device's error (counted, the frame dropped), not a bad
  * call. Sets the length and syncs what the device wrote for the CPU.
@@ -442,6 +482,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	/* netpoll (budget 0) only reaps TX: no RX, no refill. */
 	if (!budget)
 		return 0;
+	nbvn_tx_reap_try(vi);
 	while (done < budget) {
 		struct nbpool_packet *pkt;
 		struct sk_buff *skb;
@@ -488,31 +529,6 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	if (done < budget && napi_complete_done(napi, done) && nbvn_vq_irq_on(&vi->rx))
 		nbvn_napi_schedule(napi, &vi->rx);
 	return done;
-}
-
-/*
- * Free what the device has sent, report it to BQL, and wake a stopped
- * queue once a quarter of the ring is free (not at every free slot, which
- * would stop and wake it once per frame). Called with the queue's lock.
- */
-static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
-{
-	unsigned int pkts = 0, bytes = 0;
-	struct nbpool_packet *pkt;
-	u32 len;
-
-	while ((pkt = nbvn_vq_get(&vi->tx, &len))) {
-		bytes += nbpool_packet_total_len(pkt) - NBVN_HDR;
-		pkts++;
-		nbpool_free(pkt);
-	}
-	if (!pkts)
-		return;
-	netdev_tx_completed_queue(txq, pkts, bytes);
-	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free >= NBVN_TX_WAKE_AT(&vi->tx)) {
-		netif_tx_wake_queue(txq);
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_WAKE, 1);
-	}
 }
 
 /*
