@@ -563,6 +563,25 @@ static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 	return 0;
 }
 
+/*
+ * @skb in pool buffers, its checksum finished: the device takes frames as
+ * they are (no VIRTIO_NET_F_CSUM), and NETIF_F_HW_CSUM is the pool's
+ * promise (NBPOOL_F_TX_CSUM) to sum while it copies. What the copy cannot
+ * sum (nothing the features offered lets the stack send) the kernel's
+ * helper does first.
+ */
+static struct nbpool_packet *nbvn_tx_copy(struct nbvn *vi, struct sk_buff *skb)
+{
+	struct nbpool_packet *pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
+
+	if (IS_ERR(pkt) || nbpool_packet_offload(pkt)->ip_summed != CHECKSUM_PARTIAL)
+		return pkt;
+	nbpool_free(pkt);
+	if (skb_checksum_help(skb))
+		return ERR_PTR(-EINVAL);
+	return nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
+}
+
 /* Called with the queue's lock held, BH off, and under netpoll interrupts off. */
 static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
@@ -581,7 +600,7 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	if (WARN_ON_ONCE(vi->tx.nr_free < NBVN_MAX_BUFS))
 		pkt = ERR_PTR(-ENOSPC);
 	else
-		pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
+		pkt = nbvn_tx_copy(vi, skb);
 	if (IS_ERR(pkt)) {
 		nbvn_stat_add(&vi->tx_stats, NBVN_TX_DROPPED, 1);
 		dev_kfree_skb_any(skb);
@@ -873,6 +892,8 @@ static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, unsigned int 
 		.name = name, .packet_count = count, .buffer_count = count,
 		.buffer_size = 2048, .headroom = headroom, .dma_dir = dir,
 		.nid = NUMA_NO_NODE, .max_buffers_per_packet = NBVN_MAX_BUFS,
+		/* The device cannot checksum: the copy into the pool does. */
+		.flags = dir == DMA_TO_DEVICE ? NBPOOL_F_TX_CSUM : 0,
 	};
 	struct nbpool *pool;
 
@@ -1135,6 +1156,9 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	ndev->netdev_ops = &nbvn_netdev_ops;
 	ndev->ethtool_ops = &nbvn_ethtool_ops;
+	/* The TX copy gathers fragments and sums (nbvn_tx_copy()). */
+	ndev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM;
+	ndev->features = ndev->hw_features;
 #ifdef NBPOOL_HAVE_NETDEV_STAT_OPS
 	ndev->stat_ops = &nbvn_stat_ops;
 #endif

@@ -544,6 +544,43 @@ tx_full_down_up() {
 	echo "txfull: the queue stopped with $posted of $total descriptors posted; TX works after link up"
 }
 
+# tx_csum_in_copy: both ends offer scatter-gather and checksum offload
+# (ethtool -k); the pool finishes each checksum while it copies the frame
+# (tx_pool_tx_csums counts them). $mib MiB of TCP each way must arrive
+# intact with every frame's checksum good: the receiving stack verifies
+# in software and counts bad ones (InCsumErrors in /proc/net/snmp), which
+# must stay where they were; UDP too.
+tx_csum_in_copy() {
+	for ns in "" "$PEER"; do
+		dev=eth0
+		[ -n "$ns" ] && dev=eth1
+		f=$($ns /usr/local/sbin/ethtool -k $dev |
+			awk '$1 == "scatter-gather:" || $1 == "tx-checksum-ip-generic:" {print $1, $2}' |
+			sort | tr '\n' ' ')
+		[ "$f" = "scatter-gather: on tx-checksum-ip-generic: on " ] ||
+			{ echo "csum: $dev offers '$f', not scatter-gather and tx-checksum-ip-generic on"; return 1; }
+	done
+	e0=$(csum_errors "") p0=$(csum_errors "$PEER")
+	c0=$(ethstat "" eth0 tx_pool_tx_csums) q0=$(ethstat "$PEER" eth1 tx_pool_tx_csums)
+	transfer ${mib:-16} && transfer ${mib:-16} back || { echo "csum: a transfer failed"; return 1; }
+	udp_overrun 67108864 2000 >/dev/null || { echo "csum: the UDP burst failed"; return 1; }
+	c=$(( $(ethstat "" eth0 tx_pool_tx_csums) - c0 )) q=$(( $(ethstat "$PEER" eth1 tx_pool_tx_csums) - q0 ))
+	e=$(( $(csum_errors "") - e0 )) p=$(( $(csum_errors "$PEER") - p0 ))
+	# 16 MiB is over 11000 frames of at most 1448 bytes of data.
+	[ $c -ge $(( ${mib:-16} * 700 )) ] && [ $q -ge $(( ${mib:-16} * 700 )) ] ||
+		{ echo "csum: the pools finished $c and $q checksums for ${mib:-16} MiB each way"; return 1; }
+	[ $e = 0 ] && [ $p = 0 ] ||
+		{ echo "csum: receivers counted $e (here) and $p (peer) bad checksums"; return 1; }
+	echo "csum: the pools finished $c and $q checksums, no receiver saw a bad one"
+}
+
+# csum_errors NS: TCP and UDP segments NS's stack dropped for a bad checksum.
+csum_errors() {
+	$1 cat /proc/net/snmp | awk '($1 == "Tcp:" || $1 == "Udp:") && !h[$1]++ {
+			for (i = 2; i <= NF; i++) c[$1, $i] = i; next }
+		$1 == "Tcp:" || $1 == "Udp:" {n += $c[$1, "InCsumErrors"]} END {print n + 0}'
+}
+
 # rings_resize: ethtool -g reports eth0's rings (256 each, the most the
 # driver takes); ethtool -G makes them 64 RX and 32 TX while UDP flows
 # both ways, with pools sized to them, and TCP both ways arrives intact
