@@ -13,9 +13,11 @@
  * device, MAC, MTU up to 9000 (a frame across several pool buffers, with
  * MRG_RXBUF); ip -s link counters and the kernel's per-queue statistics
  * (6.9+); ethtool -S with both pools' counters, and -g/-G (ring and pool
- * sizes, through a device reset). make check drives it with ping, TCP
- * with checksums, UDP overruns, MTU, ring and link changes, rmmod/insmod
- * and hot-unplug under traffic. Multiqueue and offloads are not done yet.
+ * sizes, through a device reset); scatter-gather and checksum offload,
+ * the sum taken while copying into the pool; suspend and resume. make
+ * check drives it with ping, TCP with checksums, UDP overruns, MTU, ring
+ * and link changes, suspend, rmmod/insmod and hot-unplug under traffic.
+ * Multiqueue and the device's own offloads are not done yet.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -145,6 +147,7 @@ struct nbvn {
 	struct nbvn_stats tx_stats;
 	u64 features;
 	u16 rx_max, tx_max;		/* the largest rings the device takes, up to NBVN_RING */
+	u16 rx_num, tx_num;		/* the ring sizes in use: the last that started */
 	int irqs;			/* vectors with a handler installed */
 	bool config_live;		/* link changes reach the netdev */
 };
@@ -962,6 +965,8 @@ static int nbvn_dev_start(struct nbvn *vi, u16 rx_num, u16 tx_num)
 		goto fail;
 	vp_modern_set_queue_enable(mdev, 0, true);
 	vp_modern_set_queue_enable(mdev, 1, true);
+	vi->rx_num = rx_num;
+	vi->tx_num = tx_num;
 	return 0;
 fail:
 	nbvn_dev_stop(vi);
@@ -995,8 +1000,8 @@ static void nbvn_get_ringparam(struct net_device *ndev, struct ethtool_ringparam
 
 	ring->rx_max_pending = vi->rx_max;
 	ring->tx_max_pending = vi->tx_max;
-	ring->rx_pending = vi->rx.num;
-	ring->tx_pending = vi->tx.num;
+	ring->rx_pending = vi->rx_num;
+	ring->tx_pending = vi->tx_num;
 }
 
 /*
@@ -1012,7 +1017,7 @@ static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam 
 			      struct netlink_ext_ack *extack)
 {
 	struct nbvn *vi = netdev_priv(ndev);
-	u16 old_rx = vi->rx.num, old_tx = vi->tx.num;
+	u16 old_rx = vi->rx_num, old_tx = vi->tx_num;
 	bool running = netif_running(ndev);
 	int err;
 
@@ -1203,6 +1208,49 @@ static void nbvn_remove(struct pci_dev *pdev)
 	nbvn_teardown(vi);
 }
 
+/*
+ * System sleep (and the kernel's pm_test): the device is reset and its
+ * rings and pools freed, as for a ring change; resume builds them again at
+ * the sizes in use. Meanwhile the netdev is detached, so that neither the
+ * stack nor netpoll transmits to a device that is not there.
+ */
+static int nbvn_suspend(struct device *dev)
+{
+	struct nbvn *vi = dev_get_drvdata(dev);
+	struct net_device *ndev = vi->ndev;
+
+	rtnl_lock();
+	netif_device_detach(ndev);
+	if (netif_running(ndev))
+		nbvn_stop(ndev);
+	nbvn_dev_stop(vi);
+	netdev_tx_reset_queue(netdev_get_tx_queue(ndev, 0));
+	rtnl_unlock();
+	return 0;
+}
+
+static int nbvn_resume(struct device *dev)
+{
+	struct nbvn *vi = dev_get_drvdata(dev);
+	struct net_device *ndev = vi->ndev;
+	int err;
+
+	rtnl_lock();
+	nbvn_reset(vi);		/* whatever state a resume from disk left it in */
+	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND);
+	err = nbvn_dev_start(vi, vi->rx_num, vi->tx_num);
+	if (!err) {
+		nbvn_driver_ok(vi);
+		if (netif_running(ndev))
+			nbvn_open(ndev);
+		netif_device_attach(ndev);
+	}
+	rtnl_unlock();
+	return err;
+}
+
+static DEFINE_SIMPLE_DEV_PM_OPS(nbvn_pm_ops, nbvn_suspend, nbvn_resume);
+
 static const struct pci_device_id nbvn_ids[] = {
 	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1041) },	/* modern virtio-net */
 	{}
@@ -1214,6 +1262,7 @@ static struct pci_driver nbvn_driver = {
 	.id_table = nbvn_ids,
 	.probe = nbvn_probe,
 	.remove = nbvn_remove,
+	.driver.pm = pm_sleep_ptr(&nbvn_pm_ops),
 };
 module_pci_driver(nbvn_driver);
 

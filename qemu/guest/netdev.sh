@@ -581,6 +581,20 @@ csum_errors() {
 		$1 == "Tcp:" || $1 == "Udp:" {n += $c[$1, "InCsumErrors"]} END {print n + 0}'
 }
 
+# suspend_resume: suspend to idle and back with the kernel's pm_test
+# "devices" (every driver's suspend and resume run, and the machine waits
+# 5 s between them instead of sleeping) while both interfaces are up.
+# Then TCP each way and the pools' books.
+suspend_resume() {
+	echo devices > /sys/power/pm_test || { echo "pm: pm_test refused 'devices'"; return 1; }
+	echo freeze > /sys/power/state 2> /tmp/pm.err
+	rc=$?
+	echo none > /sys/power/pm_test
+	[ $rc = 0 ] || { echo "pm: suspend failed: $(cat /tmp/pm.err)"; return 1; }
+	reach && transfer 4 && transfer 4 back || { echo "pm: traffic after resume failed"; return 1; }
+	pools_balance && echo "pm: suspended and resumed; TCP each way after, books agree"
+}
+
 # rings_resize: ethtool -g reports eth0's rings (256 each, the most the
 # driver takes); ethtool -G makes them 64 RX and 32 TX while UDP flows
 # both ways, with pools sized to them, and TCP both ways arrives intact
