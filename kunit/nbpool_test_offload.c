@@ -53,8 +53,9 @@ static void build_udp(u8 *frame, u8 seed, bool partial, unsigned int payload)
 	udp->len = htons(ulen);
 	for (i = 0; i < payload; i++)
 		data[i] = seed + i;
-	udp->check = ~csum_tcpudp_magic(SADDR, DADDR, ulen, IPPROTO_UDP, 0);
-	if (!partial)
+	if (partial)	/* the pseudo-header sum, for whoever finishes it */
+		udp->check = ~csum_tcpudp_magic(SADDR, DADDR, ulen, IPPROTO_UDP, 0);
+	else		/* summed with the field at 0, as the RFC says */
 		udp->check = csum_tcpudp_magic(SADDR, DADDR, ulen, IPPROTO_UDP,
 					       csum_partial(udp, ulen, 0)) ?: CSUM_MANGLED_0;
 }
@@ -152,9 +153,10 @@ static void nbpool_offload_rx(struct kunit *test)
 		p.rx_copy_watermark = p.buffer_count;	/* every frame is copied */
 	f.pool = nbpool_test_create(test, &p);
 
-	/* Nothing set, nothing claimed. */
+	/* Nothing set, nothing claimed; the frame's own checksum is good. */
 	skb = rx_skb(&f, rx_frame(&f, false));
 	expect_no_rx_offload(test, skb);
+	KUNIT_EXPECT_TRUE(test, udp_csum_ok(skb->data));
 	kfree_skb(skb);
 
 	pkt = rx_frame(&f, false);
