@@ -696,10 +696,15 @@ static int nbvn_stop(struct net_device *ndev)
 {
 	struct nbvn *vi = netdev_priv(ndev);
 
-	/* Unlike netif_stop_queue(), waits for an xmit on another CPU. */
-	netif_tx_disable(ndev);
+	/*
+	 * The polls first: both reap TX and may wake the queue. Then the
+	 * queue, with netif_tx_disable(), which unlike netif_stop_queue()
+	 * waits for an xmit on another CPU: a ring change frees the rings
+	 * under a qdisc that still sends.
+	 */
 	napi_disable(&vi->rx_napi);
 	napi_disable(&vi->tx_napi);
+	netif_tx_disable(ndev);
 	return 0;
 }
 
