@@ -862,11 +862,13 @@ static void nbvn_reset(struct nbvn *vi)
 /*
  * Reset the device, which stops its DMA, then free the rings and the
  * pools. Buffers the stack still holds keep their pool alive until they
- * come back. Nothing may poll: the NAPIs are disabled.
+ * come back; BQL forgets the frames the reset dropped. Nothing may poll:
+ * the NAPIs are disabled.
  */
 static void nbvn_dev_stop(struct nbvn *vi)
 {
 	nbvn_reset(vi);
+	netdev_tx_reset_queue(netdev_get_tx_queue(vi->ndev, 0));
 	nbvn_vq_free(vi, &vi->rx);
 	nbvn_vq_free(vi, &vi->tx);
 	nbpool_destroy(vi->rx_pool);
@@ -1044,7 +1046,6 @@ static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam 
 			running = false;
 		}
 	}
-	netdev_tx_reset_queue(netdev_get_tx_queue(ndev, 0));
 	if (running)
 		nbvn_open(ndev);
 	return err;
@@ -1229,7 +1230,6 @@ static int nbvn_suspend(struct device *dev)
 	if (netif_running(ndev))
 		nbvn_stop(ndev);
 	nbvn_dev_stop(vi);
-	netdev_tx_reset_queue(netdev_get_tx_queue(ndev, 0));
 	rtnl_unlock();
 	return 0;
 }
@@ -1241,11 +1241,9 @@ static int nbvn_resume(struct device *dev)
 	int err;
 
 	rtnl_lock();
-	nbvn_reset(vi);		/* whatever state a resume from disk left it in */
-	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND);
-	err = nbvn_dev_start(vi, vi->rx_num, vi->tx_num);
+	/* From a reset: whatever state a resume from disk left the device in. */
+	err = nbvn_restart(vi, vi->rx_num, vi->tx_num);
 	if (!err) {
-		nbvn_driver_ok(vi);
 		if (netif_running(ndev))
 			nbvn_open(ndev);
 		netif_device_attach(ndev);
