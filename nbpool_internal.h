@@ -347,9 +347,12 @@ void nbpool_lend_out(struct nbpool_packet *pkt, const char *caller);
 struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, gfp_t gfp,
 					 const char *caller);
 
+__wsum nbpool_copy_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb, int start);
+
 /* nbpool_offload.c */
 void nbpool_offload_to_skb(struct nbpool_packet *pkt, struct sk_buff *skb);
-void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb);
+void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb,
+			     bool csum_done);
 bool nbpool_copy_and_csum(struct nbpool_packet *pkt, struct sk_buff *skb);
 
 /* nbpool_debugfs.c */

@@ -80,27 +80,6 @@ void nbpool_offload_to_skb(struct nbpool_packet *pkt, struct sk_buff *skb)
 }
 
 /*
- * TX: what the stack asks the device to do. The packet's data starts with
- * skb->data, so offsets from skb->data are offsets from the packet's data.
- */
-/*
- * Copy @len bytes of @skb from @at to @to, adding those from @start on to
- * @csum, the sum from @start so far; returns the new sum.
- */
-static __wsum nbpool_copy_csum_range(const struct sk_buff *skb, int at, u8 *to, int len,
-				     int start, __wsum csum)
-{
-	int plain = clamp(start - at, 0, len);
-
-	skb_copy_bits(skb, at, to, plain);
-	if (plain == len)
-		return csum;
-	return csum_block_add(csum, skb_copy_and_csum_bits(skb, at + plain, to + plain,
-							    len - plain),
-			      at + plain - start);
-}
-
-/*
  * NBPOOL_F_TX_CSUM: copy @skb into @pkt's buffers (sized for it) and
  * finish its checksum on the way, as skb_checksum_help() would: the sum
  * from csum_start to the end, folded, at csum_offset (0 goes out as
@@ -111,27 +90,32 @@ static __wsum nbpool_copy_csum_range(const struct sk_buff *skb, int at, u8 *to, 
  */
 bool nbpool_copy_and_csum(struct nbpool_packet *pkt, struct sk_buff *skb)
 {
-	int start = skb_checksum_start_offset(skb), at, i;
-	__wsum csum = 0;
-	u8 *head = nbpool_packet_data(pkt);
+	int start = skb_checksum_start_offset(skb);
+	__wsum csum;
 
 	if (skb->ip_summed != CHECKSUM_PARTIAL || skb_is_gso(skb) || skb_csum_is_sctp(skb) ||
 	    start < 0 || start + skb->csum_offset + sizeof(__sum16) > pkt->len)
 		return false;
-	csum = nbpool_copy_csum_range(skb, 0, head, pkt->len, start, csum);
-	for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
-		csum = nbpool_copy_csum_range(skb, at, pkt->frags[i].buf, pkt->frags[i].len,
-					      start, csum);
-	*(__sum16 *)(head + start + skb->csum_offset) = csum_fold(csum) ?: CSUM_MANGLED_0;
+	csum = nbpool_copy_from_skb(pkt, skb, start);
+	*(__sum16 *)(nbpool_packet_data(pkt) + start + skb->csum_offset) =
+		csum_fold(csum) ?: CSUM_MANGLED_0;
+	this_cpu_inc(pkt->pool->pcpu->tx_csums);
 	return true;
 }
 
-void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb)
+/*
+ * TX: what the stack asks the device to do; with @csum_done the copy
+ * finished the checksum, so nothing is asked of it. The packet's data
+ * starts with skb->data, so offsets from skb->data are offsets from the
+ * packet's data.
+ */
+void nbpool_offload_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb,
+			     bool csum_done)
 {
 	struct nbpool_offload *o = &pkt->offload;
 
 	pkt->flags |= NBPOOL_PKT_DIRTY;
-	if (skb->ip_summed == CHECKSUM_PARTIAL) {
+	if (skb->ip_summed == CHECKSUM_PARTIAL && !csum_done) {
 		o->ip_summed = CHECKSUM_PARTIAL;
 		o->csum_start = skb_checksum_start_offset(skb);
 		o->csum_offset = skb->csum_offset;

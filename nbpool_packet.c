@@ -577,6 +577,41 @@ struct nbpool_packet *nbpool_alloc_frame(struct nbpool *pool, unsigned int len, 
 	return pkt;
 }
 
+/*
+ * Copy @len bytes of @skb from @at to @to, adding those from @start on to
+ * @csum, the sum from @start so far; returns the new sum. Cannot fail:
+ * every range copied lies within the skb.
+ */
+static __wsum nbpool_copy_csum_range(const struct sk_buff *skb, int at, u8 *to, int len,
+				     int start, __wsum csum)
+{
+	int plain = clamp(start - at, 0, len);
+
+	skb_copy_bits(skb, at, to, plain);
+	if (plain == len)
+		return csum;
+	return csum_block_add(csum, skb_copy_and_csum_bits(skb, at + plain, to + plain,
+							    len - plain),
+			      at + plain - start);
+}
+
+/*
+ * Copy @skb into @pkt's buffers (sized for it: the first from its data
+ * offset, each chained one from its start), summing the bytes from @start
+ * on (skb->len: none, a plain copy). Returns the sum.
+ */
+__wsum nbpool_copy_from_skb(struct nbpool_packet *pkt, const struct sk_buff *skb, int start)
+{
+	__wsum csum;
+	int at, i;
+
+	csum = nbpool_copy_csum_range(skb, 0, nbpool_packet_data(pkt), pkt->len, start, 0);
+	for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
+		csum = nbpool_copy_csum_range(skb, at, pkt->frags[i].buf, pkt->frags[i].len,
+					      start, csum);
+	return csum;
+}
+
 /**
  * nbpool_packet_from_skb() - copy an skb to transmit into pool buffers
  * @pool: the TX (or bidirectional) pool
@@ -606,7 +641,7 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 					     struct sk_buff *skb, gfp_t gfp)
 {
 	struct nbpool_packet *pkt;
-	unsigned int at, i;
+	bool summed;
 
 	if (unlikely(!skb)) {
 		pr_err_ratelimited("%s: no skb\n", __func__);
@@ -615,20 +650,10 @@ struct nbpool_packet *nbpool_packet_from_skb(struct nbpool *pool,
 	pkt = nbpool_alloc_frame(pool, skb->len, gfp, __func__);
 	if (IS_ERR(pkt))
 		return pkt;
-	if (pool->tx_csum && nbpool_copy_and_csum(pkt, skb)) {
-		/* Finished: nothing is left for the device to sum. */
-		nbpool_offload_from_skb(pkt, skb);
-		pkt->offload.ip_summed = CHECKSUM_NONE;
-		pkt->offload.csum_start = 0;
-		pkt->offload.csum_offset = 0;
-		this_cpu_inc(pool->pcpu->tx_csums);
-	} else {
-		/* Cannot fail: every range copied lies within the skb. */
-		skb_copy_bits(skb, 0, nbpool_packet_data(pkt), pkt->len);
-		for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
-			skb_copy_bits(skb, at, pkt->frags[i].buf, pkt->frags[i].len);
-		nbpool_offload_from_skb(pkt, skb);
-	}
+	summed = pool->tx_csum && nbpool_copy_and_csum(pkt, skb);
+	if (!summed)
+		nbpool_copy_from_skb(pkt, skb, skb->len);
+	nbpool_offload_from_skb(pkt, skb, summed);
 	nbpool_packet_sync_for_device(pkt);
 	this_cpu_inc(pool->pcpu->tx_copies);
 	return pkt;
