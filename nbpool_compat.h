@@ -114,4 +114,22 @@ static inline void nbpool_pp_unlink_napi(struct page_pool *pp)
 #include <net/netdev_queues.h>
 #endif
 
+/*
+ * 6.3: a driver declares the XDP actions it carries out (xdp_features); a
+ * redirect to a device that does not declare NDO_XMIT is refused. Before,
+ * ndo_bpf and ndo_xdp_xmit said it. This declares all of them: every
+ * verdict, multi-buffer frames both ways, and ndo_xdp_xmit.
+ */
+#ifdef NBPOOL_HAVE_XDP_FEATURES
+#include <net/xdp.h>
+#endif
+static inline void nbpool_xdp_features_all(struct net_device *dev)
+{
+#ifdef NBPOOL_HAVE_XDP_FEATURES
+	xdp_set_features_flag(dev, NETDEV_XDP_ACT_BASIC | NETDEV_XDP_ACT_REDIRECT |
+			      NETDEV_XDP_ACT_RX_SG | NETDEV_XDP_ACT_NDO_XMIT |
+			      NETDEV_XDP_ACT_NDO_XMIT_SG);
+#endif
+}
+
 #endif /* _NBPOOL_COMPAT_H */

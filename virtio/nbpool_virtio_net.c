@@ -14,10 +14,12 @@
  * MRG_RXBUF); ip -s link counters and the kernel's per-queue statistics
  * (6.9+); ethtool -S with both pools' counters, and -g/-G (ring and pool
  * sizes, through a device reset); scatter-gather and checksum offload,
- * the sum taken while copying into the pool; suspend and resume. make
- * check drives it with ping, TCP with checksums, UDP overruns, MTU, ring
- * and link changes, suspend, rmmod/insmod and hot-unplug under traffic.
- * Multiqueue and the device's own offloads are not done yet.
+ * the sum taken while copying into the pool; XDP (every verdict, XDP_TX
+ * from the RX buffer itself, ndo_xdp_xmit, multi-buffer frames); suspend
+ * and resume. make check drives it with ping, TCP with checksums, UDP
+ * overruns, MTU, ring and link changes, XDP programs, suspend, rmmod/insmod
+ * and hot-unplug under traffic. Multiqueue and the device's own offloads
+ * are not done yet.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -31,6 +33,9 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/bpf.h>
+#include <linux/filter.h>
+#include <net/xdp.h>
 #include "nbpool.h"
 #include "nbpool_compat.h"
 
@@ -57,6 +62,14 @@
  * (0 on x86, where unaligned loads cost nothing).
  */
 #define NBVN_RX_HEADROOM	(NET_SKB_PAD + NET_IP_ALIGN)
+/*
+ * While an XDP program is attached the RX pool changes layout (through a
+ * device reset, as for a ring change): XDP_PACKET_HEADROOM for the program
+ * and for XDP frames, 4096-byte buffers so that a 1500-byte frame still
+ * fits one, and DMA_BIDIRECTIONAL so that XDP_TX can send the buffer the
+ * device wrote.
+ */
+#define NBVN_XDP_BUF		4096
 #define NBVN_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
 			 BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_STATUS) | \
 			 BIT_ULL(VIRTIO_NET_F_MTU) | BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) | \
@@ -117,12 +130,13 @@ enum {
 	NBVN_TX_STOP,		/* times xmit stopped the queue: ring full */
 	NBVN_TX_WAKE,
 	NBVN_TX_KICKS,
+	NBVN_TX_XDP,		/* frames XDP sent: XDP_TX and ndo_xdp_xmit */
+	NBVN_TX_XDP_DROPS,	/* frames XDP sent that found the ring full or the device resetting */
 	NBVN_TX_NSTATS
 };
 
-/* Room for either queue's counters: RX has the most. */
-#define NBVN_NSTATS	NBVN_RX_NSTATS
-static_assert((int)NBVN_TX_NSTATS <= (int)NBVN_NSTATS);
+/* Room for either queue's counters. */
+#define NBVN_NSTATS	MAX_T(int, NBVN_RX_NSTATS, NBVN_TX_NSTATS)
 
 /*
  * One queue's counters, written by one context at a time (RX: its NAPI;
@@ -145,6 +159,8 @@ struct nbvn {
 	struct nbpool *tx_pool;
 	struct nbvn_stats rx_stats;
 	struct nbvn_stats tx_stats;
+	struct bpf_prog __rcu *xdp_prog;	/* under RTNL; the RX poll reads it under RCU */
+	struct xdp_rxq_info xdp_rxq;		/* registered while the RX pool has the XDP layout */
 	u64 features;
 	u16 rx_max, tx_max;		/* the largest rings the device takes, up to NBVN_RING */
 	u16 rx_num, tx_num;		/* the ring sizes in use: the last that started */
@@ -422,6 +438,76 @@ static void nbvn_tx_reap_try(struct nbvn *vi)
 }
 
 /*
+ * Post a frame, at @pkt's offset, on the TX ring behind a zeroed virtio-net
+ * header in its headroom (no offloads; a jumbo frame's other buffers follow
+ * in a chain), and stop the stack's queue while the next frame might not
+ * fit. Called with the queue's lock held and at least NBVN_MAX_BUFS
+ * descriptors free (the queue not stopped). Returns the frame's length.
+ */
+static unsigned int nbvn_tx_post(struct nbvn *vi, struct netdev_queue *txq,
+				 struct nbpool_packet *pkt)
+{
+	unsigned int len = nbpool_packet_total_len(pkt);
+	unsigned int head_len = nbpool_packet_len(pkt) + NBVN_HDR;
+
+	nbpool_packet_set_offset(pkt, nbpool_packet_offset(pkt) - NBVN_HDR);
+	nbpool_packet_set_len(pkt, head_len);
+	memset(nbpool_packet_data(pkt), 0, NBVN_HDR);
+	nbpool_packet_sync_for_device(pkt);
+	nbvn_vq_add(&vi->tx, pkt, head_len, false);
+	if (vi->tx.nr_free < NBVN_MAX_BUFS) {
+		netif_tx_stop_queue(txq);
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_STOP, 1);
+	}
+	return len;
+}
+
+/*
+ * An XDP frame onto the TX ring, which it shares with the stack's queue,
+ * under the queue's lock, while the queue runs (stopped: the ring is full,
+ * or the device is being reset). BQL counts it too: the bytes in flight
+ * are the ring's, whoever sent them. The doorbell is the caller's.
+ */
+static void nbvn_xdp_post(struct nbvn *vi, struct netdev_queue *txq, struct nbpool_packet *pkt)
+{
+	netdev_tx_sent_queue(txq, nbvn_tx_post(vi, txq, pkt));
+	nbvn_stat_add(&vi->tx_stats, NBVN_TX_XDP, 1);
+}
+
+/*
+ * XDP_TX: the buffers the device wrote go out as they are, lent to the TX
+ * ring until the completion frees them back to the RX pool. Not under the
+ * lock for the whole poll: a frame passed up meanwhile may make the stack
+ * transmit.
+ */
+static void nbvn_xdp_tx(struct nbvn *vi, struct nbpool_packet *pkt)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
+
+	__netif_tx_lock(txq, raw_smp_processor_id());
+	if (likely(!netif_tx_queue_stopped(txq))) {
+		nbvn_xdp_post(vi, txq, pkt);
+		pkt = NULL;
+	} else {
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_XDP_DROPS, 1);
+	}
+	__netif_tx_unlock(txq);
+	if (pkt)
+		nbpool_free(pkt);
+}
+
+/* The doorbell for the XDP_TX frames of one RX poll. */
+static void nbvn_xdp_tx_kick(struct nbvn *vi)
+{
+	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
+
+	__netif_tx_lock(txq, raw_smp_processor_id());
+	if (nbvn_vq_kick(&vi->tx))
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_KICKS, 1);
+	__netif_tx_unlock(txq);
+}
+
+/*
  * A received buffer's length is the device's word: one it could not have
  * written is the device's error (counted, the frame dropped), not a bad
  * call. Sets the length and syncs what the device wrote for the CPU.
@@ -474,21 +560,50 @@ static bool nbvn_rx_merge(struct nbvn *vi, struct nbpool_packet *pkt, u16 num)
 	return false;
 }
 
+/*
+ * The XDP program's verdict on a received frame, carried out. True if the
+ * frame goes on to the stack (XDP_PASS); otherwise the packet went where
+ * the verdict sent it, or back to the pool.
+ */
+static bool nbvn_rx_xdp(struct nbvn *vi, struct bpf_prog *prog, struct nbpool_packet *pkt,
+			bool *tx, bool *redirect)
+{
+	switch (nbpool_packet_run_xdp(pkt, prog, &vi->xdp_rxq)) {
+	case XDP_PASS:
+		return true;
+	case XDP_TX:
+		nbvn_xdp_tx(vi, pkt);
+		*tx = true;
+		return false;
+	case XDP_REDIRECT:
+		*redirect = true;
+		return false;
+	default:	/* XDP_DROP, and what the pool turned into it */
+		nbpool_free(pkt);
+		return false;
+	}
+}
+
 static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 {
 	struct nbvn *vi = container_of(napi, struct nbvn, rx_napi);
 	struct nbvn_stats *st = &vi->rx_stats;
 	struct net_device *ndev = vi->ndev;
+	bool xdp_tx = false, xdp_redirect = false;
 	u64 packets = 0, bytes = 0;
+	struct bpf_prog *prog;
 	int done = 0;
 
 	/* netpoll (budget 0) only reaps TX: no RX, no refill. */
 	if (!budget)
 		return 0;
 	nbvn_tx_reap_try(vi);
+	rcu_read_lock();
+	prog = rcu_dereference(vi->xdp_prog);
 	while (done < budget) {
 		struct nbpool_packet *pkt;
 		struct sk_buff *skb;
+		unsigned int flen;
 		u16 num;
 		u32 len;
 
@@ -512,6 +627,13 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
 			continue;
 		}
+		/* Counted as the device delivered it, whatever XDP makes of it. */
+		flen = nbpool_packet_total_len(pkt);
+		if (prog && !nbvn_rx_xdp(vi, prog, pkt, &xdp_tx, &xdp_redirect)) {
+			packets++;
+			bytes += flen;
+			continue;
+		}
 		skb = nbpool_packet_to_skb(pkt);
 		if (!skb) {
 			nbvn_stat_add(st, NBVN_RX_DROPPED, 1);
@@ -519,10 +641,15 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 			continue;
 		}
 		packets++;
-		bytes += skb->len;	/* before eth_type_trans() pulls the header */
+		bytes += flen;
 		skb->protocol = eth_type_trans(skb, ndev);
 		napi_gro_receive(napi, skb);
 	}
+	rcu_read_unlock();
+	if (xdp_redirect)
+		xdp_do_flush();
+	if (xdp_tx)
+		nbvn_xdp_tx_kick(vi);
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_add(&st->v[NBVN_RX_PACKETS], packets);
 	u64_stats_add(&st->v[NBVN_RX_BYTES], bytes);
@@ -591,7 +718,7 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct nbvn *vi = netdev_priv(ndev);
 	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
 	struct nbpool_packet *pkt;
-	unsigned int len = skb->len, head_len;
+	unsigned int len;
 
 	/* Completions reaped here save the TX interrupt its work. */
 	nbvn_tx_reap(vi, txq);
@@ -609,23 +736,10 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
-	/*
-	 * The first buffer's headroom holds the virtio-net header, all zero:
-	 * no offloads. A jumbo frame's other buffers follow in a chain.
-	 */
-	head_len = nbpool_packet_len(pkt) + NBVN_HDR;
-	nbpool_packet_set_offset(pkt, nbpool_packet_offset(pkt) - NBVN_HDR);
-	nbpool_packet_set_len(pkt, head_len);
-	memset(nbpool_packet_data(pkt), 0, NBVN_HDR);
-	nbpool_packet_sync_for_device(pkt);
-	nbvn_vq_add(&vi->tx, pkt, head_len, false);
+	len = nbvn_tx_post(vi, txq, pkt);
 	u64_stats_update_begin(&vi->tx_stats.syncp);
 	u64_stats_inc(&vi->tx_stats.v[NBVN_TX_PACKETS]);
 	u64_stats_add(&vi->tx_stats.v[NBVN_TX_BYTES], len);
-	if (vi->tx.nr_free < NBVN_MAX_BUFS) {
-		netif_tx_stop_queue(txq);
-		u64_stats_inc(&vi->tx_stats.v[NBVN_TX_STOP]);
-	}
 	/*
 	 * BQL, and one doorbell for a batch: while the stack says more frames
 	 * follow (xmit_more) and the queue runs, they are only published.
@@ -635,6 +749,42 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	u64_stats_update_end(&vi->tx_stats.syncp);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
+}
+
+/*
+ * ndo_xdp_xmit: frames redirected here, by this device's program or
+ * another's, each copied into the TX pool (as a NIC driver maps them for
+ * its device) and returned at once. Runs in the redirecting NAPI's
+ * softirq on any CPU, beside xmit: the queue's lock serializes them.
+ * Returns how many were sent; the core frees the rest.
+ */
+static int nbvn_xdp_xmit(struct net_device *ndev, int n, struct xdp_frame **frames, u32 flags)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
+	int sent;
+
+	if (unlikely(flags & ~XDP_XMIT_FLAGS_MASK))
+		return -EINVAL;
+	__netif_tx_lock(txq, raw_smp_processor_id());
+	for (sent = 0; sent < n; sent++) {
+		struct nbpool_packet *pkt;
+
+		/* Not while the ring is full or the device resets (stopped). */
+		if (netif_tx_queue_stopped(txq))
+			break;
+		pkt = nbpool_packet_from_xdp_frame(vi->tx_pool, frames[sent], GFP_ATOMIC);
+		if (IS_ERR(pkt))
+			break;
+		nbvn_xdp_post(vi, txq, pkt);
+		xdp_return_frame(frames[sent]);
+	}
+	if (sent < n)
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_XDP_DROPS, n - sent);
+	if (sent && (flags & XDP_XMIT_FLUSH) && nbvn_vq_kick(&vi->tx))
+		nbvn_stat_add(&vi->tx_stats, NBVN_TX_KICKS, 1);
+	__netif_tx_unlock(txq);
+	return sent;
 }
 
 static irqreturn_t nbvn_rx_irq(int irq, void *data)
@@ -726,19 +876,10 @@ static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *
 	s->tx_dropped = tx[NBVN_TX_DROPPED];
 }
 
-static const struct net_device_ops nbvn_netdev_ops = {
-	.ndo_open = nbvn_open,
-	.ndo_stop = nbvn_stop,
-	.ndo_start_xmit = nbvn_xmit,
-	.ndo_get_stats64 = nbvn_get_stats64,
-	.ndo_validate_addr = eth_validate_addr,
-	.ndo_set_mac_address = eth_mac_addr,
-};
-
 /* ethtool -S: the driver's own counters, then each pool's under its prefix. */
 static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_ring_empty", "tx_ring_full", "rx_ring_posted", "tx_ring_posted",
-	"rx_kicks", "tx_kicks",
+	"rx_kicks", "tx_kicks", "tx_xdp", "tx_xdp_drops",
 };
 
 static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
@@ -782,6 +923,8 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 	*data++ = vi->tx.num - READ_ONCE(vi->tx.nr_free);
 	*data++ = rx[NBVN_RX_KICKS];
 	*data++ = tx[NBVN_TX_KICKS];
+	*data++ = tx[NBVN_TX_XDP];
+	*data++ = tx[NBVN_TX_XDP_DROPS];
 	if (!vi->rx_pool) {	/* a ring change failed and left no pools */
 		memset(data, 0, 2 * nbpool_ethtool_stats_count() * sizeof(*data));
 		return;
@@ -871,6 +1014,8 @@ static void nbvn_dev_stop(struct nbvn *vi)
 	netdev_tx_reset_queue(netdev_get_tx_queue(vi->ndev, 0));
 	nbvn_vq_free(vi, &vi->rx);
 	nbvn_vq_free(vi, &vi->tx);
+	if (xdp_rxq_info_is_reg(&vi->xdp_rxq))
+		xdp_rxq_info_unreg(&vi->xdp_rxq);
 	nbpool_destroy(vi->rx_pool);
 	nbpool_destroy(vi->tx_pool);
 	vi->rx_pool = NULL;
@@ -891,24 +1036,24 @@ static void nbvn_teardown(struct nbvn *vi)
 	vp_modern_remove(&vi->mdev);
 }
 
-/* A pool named after the device: "<pci name>-rx" or "-tx". Never an ERR_PTR. */
-static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, unsigned int count,
-				unsigned int headroom, enum dma_data_direction dir,
-				struct napi_struct *napi, int *err)
+/*
+ * A pool named after the device, "<pci name>-rx" or "-tx", of @p's size,
+ * layout and direction, a buffer per packet. Never an ERR_PTR.
+ */
+static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, struct nbpool_params *p,
+				int *err)
 {
-	char name[32];
-	struct nbpool_params p = {
-		.dev = &vi->mdev.pci_dev->dev, .netdev = vi->ndev, .napi = napi,
-		.name = name, .packet_count = count, .buffer_count = count,
-		.buffer_size = 2048, .headroom = headroom, .dma_dir = dir,
-		.nid = NUMA_NO_NODE, .max_buffers_per_packet = NBVN_MAX_BUFS,
-		/* The device cannot checksum: the copy into the pool does. */
-		.flags = dir == DMA_TO_DEVICE ? NBPOOL_F_TX_CSUM : 0,
-	};
 	struct nbpool *pool;
+	char name[32];
 
 	snprintf(name, sizeof(name), "%s-%s", pci_name(vi->mdev.pci_dev), what);
-	pool = nbpool_create(&p);
+	p->dev = &vi->mdev.pci_dev->dev;
+	p->netdev = vi->ndev;
+	p->name = name;
+	p->buffer_count = p->packet_count;
+	p->nid = NUMA_NO_NODE;
+	p->max_buffers_per_packet = NBVN_MAX_BUFS;
+	pool = nbpool_create(p);
 	if (IS_ERR(pool)) {
 		*err = PTR_ERR(pool);
 		return NULL;
@@ -918,14 +1063,32 @@ static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, unsigned int 
 
 static int nbvn_pools(struct nbvn *vi)
 {
+	/* RX: the ring, and room for what TCP receive queues hold before copying starts. */
+	struct nbpool_params rx = {
+		.packet_count = vi->rx.num * 8, .buffer_size = 2048,
+		.headroom = NBVN_RX_HEADROOM, .dma_dir = DMA_FROM_DEVICE, .napi = &vi->rx_napi,
+	};
+	/*
+	 * TX: the virtio-net header goes in the headroom. The device cannot
+	 * checksum: the copy into the pool does.
+	 */
+	struct nbpool_params tx = {
+		.packet_count = vi->tx.num, .buffer_size = 2048, .headroom = NBVN_HDR,
+		.dma_dir = DMA_TO_DEVICE, .flags = NBPOOL_F_TX_CSUM,
+	};
 	int err = 0;
 
-	/* RX: the ring, and room for what TCP receive queues hold before copying starts. */
-	vi->rx_pool = nbvn_pool(vi, "rx", vi->rx.num * 8, NBVN_RX_HEADROOM, DMA_FROM_DEVICE,
-				&vi->rx_napi, &err);
-	/* TX: the virtio-net header goes in the headroom. */
+	if (rcu_access_pointer(vi->xdp_prog)) {
+		rx.buffer_size = NBVN_XDP_BUF;
+		rx.headroom = XDP_PACKET_HEADROOM;
+		rx.dma_dir = DMA_BIDIRECTIONAL;
+	}
+	vi->rx_pool = nbvn_pool(vi, "rx", &rx, &err);
 	if (vi->rx_pool)
-		vi->tx_pool = nbvn_pool(vi, "tx", vi->tx.num, NBVN_HDR, DMA_TO_DEVICE, NULL, &err);
+		vi->tx_pool = nbvn_pool(vi, "tx", &tx, &err);
+	if (vi->tx_pool && rcu_access_pointer(vi->xdp_prog))
+		err = nbpool_xdp_rxq_info_reg(vi->rx_pool, &vi->xdp_rxq, vi->ndev, 0,
+					      vi->rx_napi.napi_id);
 	return err;
 }
 
@@ -1061,6 +1224,106 @@ static const struct ethtool_ops nbvn_ethtool_ops = {
 	.set_ringparam = nbvn_set_ringparam,
 };
 
+/* The largest MTU whose frames fit one buffer of the XDP layout. */
+static unsigned int nbvn_xdp_mtu(void)
+{
+	return NBVN_XDP_BUF - nbpool_skb_tailroom() - XDP_PACKET_HEADROOM - NBVN_HDR - ETH_HLEN;
+}
+
+/*
+ * A program that does not take multi-buffer frames (xdp.frags) sees only
+ * frames of one buffer: the MTU must keep them that small.
+ */
+static bool nbvn_xdp_mtu_ok(struct bpf_prog *prog, unsigned int mtu)
+{
+	return !prog || prog->aux->xdp_has_frags || mtu <= nbvn_xdp_mtu();
+}
+
+/*
+ * Attach, replace or detach the XDP program (under RTNL). Replacing one
+ * program with another is a pointer swap under RCU. Attaching the first
+ * or detaching the last changes the RX pool's layout (NBVN_XDP_BUF):
+ * the device is reset and the rings and pools rebuilt, as for a ring
+ * change; on failure the old program and layout come back. While the
+ * netdev is being unregistered the pointer only goes: the device is about
+ * to be reset for good.
+ */
+static int nbvn_xdp_set(struct net_device *ndev, struct bpf_prog *prog,
+			struct netlink_ext_ack *extack)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+	struct bpf_prog *old = rtnl_dereference(vi->xdp_prog);
+	bool running = netif_running(ndev);
+	int err = 0;
+
+	if (!nbvn_xdp_mtu_ok(prog, ndev->mtu)) {
+		NL_SET_ERR_MSG_MOD(extack, "MTU too large for a program without multi-buffer support (xdp.frags)");
+		return -EOPNOTSUPP;
+	}
+	if (!old == !prog || ndev->reg_state != NETREG_REGISTERED) {
+		rcu_assign_pointer(vi->xdp_prog, prog);
+		goto done;
+	}
+	if (running)
+		nbvn_stop(ndev);
+	rcu_assign_pointer(vi->xdp_prog, prog);
+	err = nbvn_restart(vi, vi->rx_num, vi->tx_num);
+	if (err) {
+		netdev_err(ndev, "XDP %s failed (%d): back to the old buffers\n",
+			   prog ? "attach" : "detach", err);
+		rcu_assign_pointer(vi->xdp_prog, old);
+		if (nbvn_restart(vi, vi->rx_num, vi->tx_num)) {
+			netdev_err(ndev, "the old buffers failed too: the device stays down\n");
+			running = false;
+		}
+	}
+	if (running)
+		nbvn_open(ndev);
+	if (err)
+		return err;
+done:
+	if (old)
+		bpf_prog_put(old);
+	return 0;
+}
+
+static int nbvn_bpf(struct net_device *ndev, struct netdev_bpf *bpf)
+{
+	switch (bpf->command) {
+	case XDP_SETUP_PROG:
+		return nbvn_xdp_set(ndev, bpf->prog, bpf->extack);
+	default:
+		return -EINVAL;
+	}
+}
+
+/* The core checks the range; an XDP program may narrow it. Under RTNL. */
+static int nbvn_change_mtu(struct net_device *ndev, int mtu)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+
+	if (!nbvn_xdp_mtu_ok(rtnl_dereference(vi->xdp_prog), mtu)) {
+		netdev_warn(ndev, "MTU %d too large for the XDP program, which lacks multi-buffer support\n",
+			    mtu);
+		return -EINVAL;
+	}
+	WRITE_ONCE(ndev->mtu, mtu);
+	return 0;
+}
+
+static const struct net_device_ops nbvn_netdev_ops = {
+	.ndo_open = nbvn_open,
+	.ndo_stop = nbvn_stop,
+	.ndo_start_xmit = nbvn_xmit,
+	.ndo_get_stats64 = nbvn_get_stats64,
+	.ndo_validate_addr = eth_validate_addr,
+	.ndo_set_mac_address = eth_mac_addr,
+	.ndo_change_mtu = nbvn_change_mtu,
+	.ndo_bpf = nbvn_bpf,
+	.ndo_xdp_xmit = nbvn_xdp_xmit,
+};
+
+
 /*
  * The device's MTU (VIRTIO_NET_F_MTU) is the largest it handles and the one
  * to start with, also below 1500; one below the minimum is ignored.
@@ -1170,14 +1433,15 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	/* The TX copy gathers fragments and sums (nbvn_tx_copy()). */
 	ndev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM;
 	ndev->features = ndev->hw_features;
+	/* Every verdict, multi-buffer frames both ways, and a redirect target. */
+	nbpool_xdp_features_all(ndev);
 #ifdef NBPOOL_HAVE_NETDEV_STAT_OPS
 	ndev->stat_ops = &nbvn_stat_ops;
 #endif
 	/*
 	 * A frame of max_mtu fits one RX buffer, or with MRG_RXBUF the
-	 * NBVN_MAX_BUFS the device may spread it across, so an MTU change
-	 * needs no ndo_change_mtu: the core's range check and store are all
-	 * it takes.
+	 * NBVN_MAX_BUFS the device may spread it across (the XDP layout's
+	 * buffers are larger), so an MTU change takes no new buffers.
 	 */
 	ndev->min_mtu = ETH_MIN_MTU;
 	rx_buf = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NBVN_RX_HEADROOM;

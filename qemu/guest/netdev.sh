@@ -486,6 +486,115 @@ jumbo_frames() {
 	echo "jumbo: 9014-byte frames both ways, TCP both ways in frames of $avg bytes on average"
 }
 
+# XDP on eth0 (/xdpload: each program matches UDP to one port and passes
+# everything else). Attaching the first program and detaching the last
+# rebuild eth0's RX pool in its XDP layout and back, so each test reads the
+# counters it checks while its program is still attached.
+xdp_on() { /xdpload eth0 "$@" && reach; }
+xdp_off() { /xdpload eth0 off && reach; }
+
+# xdp_counters: eth0's XDP counters (driver and pools), "name value" lines.
+xdp_counters() { /usr/local/sbin/ethtool -S eth0 | awk '$1 ~ /xdp/ {sub(/:$/, "", $1); print $1, $2}'; }
+
+# xdp_moved FILE: the XDP counters that moved since FILE (xdp_counters)
+# was taken, as "name+delta ...", in ethtool's order; xdp_pass, which ARP
+# and the like move, is left out.
+xdp_moved() {
+	xdp_counters | awk 'NR == FNR {c[$1] = $2; next}
+		$1 != "rx_pool_xdp_pass" && $2 != c[$1] {printf "%s+%d ", $1, $2 - c[$1]}' "$1" -
+}
+
+# udp_noports NS: datagrams NS's stack got for a port nobody listens on.
+udp_noports() {
+	$1 cat /proc/net/snmp | awk '$1 == "Udp:" && !h {for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next}
+		$1 == "Udp:" {print $c["NoPorts"]}'
+}
+
+# xdp_pass_tcp: with a program that passes every frame, 2 MiB of TCP
+# each way arrive intact, and the program saw every frame eth0 received:
+# its XDP_PASS count moved with eth0's RX counter (read inside it).
+xdp_pass_tcp() {
+	xdp_on pass || return 1
+	p0=$(ethstat "" eth0 rx_pool_xdp_pass) r0=$(ifstat "" eth0 rx_packets)
+	transfer 2 && transfer 2 back
+	ok=$?
+	r=$(( $(ifstat "" eth0 rx_packets) - r0 )) p=$(( $(ethstat "" eth0 rx_pool_xdp_pass) - p0 ))
+	xdp_off || return 1
+	echo "xdp pass: eth0 received $r frames, the program passed $p"
+	[ $ok = 0 ] && [ $r -gt 0 ] && [ $p -ge $r ] && [ $p -le $((r + 5)) ]
+}
+
+# xdp_drop: 200 datagrams to the program's port dropped, each counted once,
+# none reaching the stack.
+xdp_drop() {
+	xdp_on drop 5010 || return 1
+	xdp_counters > /tmp/xdp.0
+	n0=$(udp_noports "")
+	sent=$($PEER /udpburst send $A 5010 200 1000 1000 | awk '{print $2}')
+	sleep 0.5
+	moved=$(xdp_moved /tmp/xdp.0) no=$(( $(udp_noports "") - n0 ))
+	xdp_off || return 1
+	echo "xdp drop: sent $sent; counters moved: $moved; reached the stack: $no"
+	[ "$sent" = 200 ] && [ "$moved" = "rx_pool_xdp_drops+200 " ] && [ $no = 0 ]
+}
+
+# xdp_echo VERB PORT COUNT SIZE EXPECT: the peer sends COUNT datagrams of
+# SIZE bytes one at a time to a program on eth0 that sends each back (VERB
+# tx or redirect); every one must come back intact and the counters move
+# by exactly EXPECT.
+xdp_echo() {
+	xdp_on $1 $2 || return 1
+	xdp_counters > /tmp/xdp.0
+	r=$($PEER /udpburst echo $A $2 $3 $4)
+	moved=$(xdp_moved /tmp/xdp.0)
+	xdp_off || return 1
+	echo "xdp $1: $r; counters moved: $moved"
+	[ "$r" = "echoed $3 bad 0 lost 0" ] && [ "$moved" = "$5 " ]
+}
+
+# xdp_cpumap: 200 datagrams redirected through a CPU map to CPU 1, where
+# the stack gets them as skbs built on the pool's buffers: all delivered
+# intact, each counted once.
+xdp_cpumap() {
+	xdp_on cpu 5013 1 || return 1
+	xdp_counters > /tmp/xdp.0
+	rm -f /tmp/go.ready
+	touch /tmp/go
+	/udpburst recv 5013 1000 4194304 /tmp/go > /tmp/udp.out &
+	while [ ! -e /tmp/go.ready ]; do sleep 0.1; done
+	sent=$($PEER /udpburst send $A 5013 200 1000 1000 | awk '{print $2}')
+	wait
+	moved=$(xdp_moved /tmp/xdp.0)
+	xdp_off || return 1
+	echo "xdp cpumap: sent $sent, $(cat /tmp/udp.out); counters moved: $moved"
+	[ "$sent" = 200 ] && [ "$(cat /tmp/udp.out)" = "received 200 bad 0 dup 0" ] &&
+		[ "$moved" = "rx_pool_xdp_redirects+200 " ]
+}
+
+# xdp_jumbo: at MTU 9000 a program without multi-buffer support is refused
+# (and under one, MTU 9000 is); one with it sends 8000-byte datagrams,
+# frames across several RX buffers, back intact from those buffers.
+xdp_jumbo() {
+	set_mtus 9000 || return 1
+	if out=$(/xdpload -1 eth0 pass 2>&1); then
+		xdp_off; set_mtus 1500
+		echo "xdp jumbo: a program without xdp.frags was attached at MTU 9000"
+		return 1
+	fi
+	case $out in
+	*multi-buffer*) ;;
+	*) set_mtus 1500; echo "xdp jumbo: refused, but not for its MTU: $out"; return 1 ;;
+	esac
+	xdp_echo tx 5014 50 8000 "tx_xdp+50 rx_pool_xdp_tx+50"
+	ok=$?
+	set_mtus 1500 || return 1
+	/xdpload -1 eth0 pass && reach || return 1
+	$IP link set eth0 mtu 9000 2>/dev/null && mtu=9000 || mtu=1500
+	xdp_off || return 1
+	[ $mtu = 1500 ] || { set_mtus 1500; echo "xdp jumbo: MTU 9000 taken under a program without xdp.frags"; return 1; }
+	return $ok
+}
+
 # set_mtus MTU...: each MTU in turn on both ends, half a second apart.
 set_mtus() {
 	for mtu in "$@"; do

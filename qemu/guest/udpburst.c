@@ -12,6 +12,10 @@
  *	queues in the socket or is dropped by the stack. Then drain until
  *	the socket has been idle for a second and print
  *	"received N bad N dup N".
+ *   udpburst echo ADDR PORT COUNT SIZE
+ *	send COUNT datagrams one at a time, each waiting up to a second for
+ *	its echo from ADDR:PORT (an XDP program that sends frames back);
+ *	prints "echoed N bad N lost N".
  *
  * Datagram i carries i in its first four bytes and a pattern derived from
  * i after that, so the receiver checks every byte of what it gets.
@@ -114,6 +118,37 @@ static int do_recv(int port, unsigned int size, int rcvbuf, const char *go)
 	return 0;
 }
 
+static int do_echo(const char *addr, int port, unsigned int count, unsigned int size)
+{
+	static unsigned char buf[MAX_SIZE + 1], want[MAX_SIZE];
+	struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons(port) };
+	unsigned int echoed = 0, bad = 0, lost = 0, seq;
+	int fd = socket(AF_INET, SOCK_DGRAM, 0);
+
+	if (fd < 0 || inet_pton(AF_INET, addr, &to.sin_addr) != 1 ||
+	    connect(fd, (struct sockaddr *)&to, sizeof(to))) {
+		perror("udpburst echo");
+		return 1;
+	}
+	for (seq = 0; seq < count; seq++) {
+		struct pollfd p = { .fd = fd, .events = POLLIN };
+		ssize_t n;
+
+		fill(want, seq, size);
+		if (send(fd, want, size, 0) != (ssize_t)size || poll(&p, 1, 1000) <= 0) {
+			lost++;
+			continue;
+		}
+		n = recv(fd, buf, sizeof(buf), 0);
+		if (n == (ssize_t)size && !memcmp(buf, want, size))
+			echoed++;
+		else
+			bad++;
+	}
+	printf("echoed %u bad %u lost %u\n", echoed, bad, lost);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	if ((argc == 6 || argc == 7) && !strcmp(argv[1], "send") && atoi(argv[5]) >= 4 &&
@@ -123,7 +158,11 @@ int main(int argc, char **argv)
 	if (argc == 6 && !strcmp(argv[1], "recv") && atoi(argv[3]) >= 4 &&
 	    atoi(argv[3]) <= MAX_SIZE)
 		return do_recv(atoi(argv[2]), atoi(argv[3]), atoi(argv[4]), argv[5]);
+	if (argc == 6 && !strcmp(argv[1], "echo") && atoi(argv[5]) >= 4 &&
+	    atoi(argv[5]) <= MAX_SIZE)
+		return do_echo(argv[2], atoi(argv[3]), atoi(argv[4]), atoi(argv[5]));
 	fprintf(stderr, "usage: udpburst send ADDR PORT COUNT SIZE [GAP_US]\n"
-			"       udpburst recv PORT SIZE RCVBUF GOFILE\n");
+			"       udpburst recv PORT SIZE RCVBUF GOFILE\n"
+			"       udpburst echo ADDR PORT COUNT SIZE\n");
 	return 2;
 }
