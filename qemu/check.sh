@@ -16,52 +16,76 @@ full=0
 [[ ${1:-} == --full ]] && full=1
 
 rm -rf "$NBPOOL_OUT" && mkdir -p "$NBPOOL_OUT/steps" || die "cannot empty $NBPOOL_OUT"
+steps=$NBPOOL_OUT/steps
 t_start=$SECONDS
 passed=0 failed=0 times=()
 pass() { echo "PASS $1"; passed=$((passed + 1)); }
 fail() { echo "FAIL $1"; failed=$((failed + 1)); }
 
+# Every check and boot step runs under timeout(1), in the foreground or in a
+# lane (a chain in the background), and leaves in $steps its output and
+# NAME.rc, "<exit status> <seconds> <limit>". Its verdict is counted later,
+# in this shell, by check_collect or step_collect: a lane's results count
+# exactly like the others, and a step whose .rc never came (its lane died)
+# is a failure too.
+key() { printf '%s' "${1//[^A-Za-z0-9.+-]/_}"; }
+run_timed() {
+	local name=$1 limit=$2 out=$3 err=$4 t0=$SECONDS
+	shift 4
+	timeout -k 10 "$limit" "$@" >"$out" 2>"$err"
+	echo "$? $((SECONDS - t0)) $limit" >"$steps/$(key "$name").rc"
+}
+
+# why_stopped RC SECS LIMIT: how a command that did not exit 0 ended, if
+# not by its own exit status: timeout(1) stopped it, or a signal.
+why_stopped() {
+	if [[ $1 == 124 || ( $1 == 137 && $2 -ge $3 ) ]]; then
+		echo "killed after $3 s"
+	elif (($1 > 128)); then
+		echo "killed by signal $(($1 - 128))"
+	fi
+}
+
 # check NAME LIMIT CMD...: a test that passes when CMD exits 0 within LIMIT
-# seconds; on failure the last line CMD printed says why.
-check() {
-	local name=$1 limit=$2 t0=$SECONDS rc
-	local log=$NBPOOL_OUT/steps/${name//[ \/]/_}.log
-	shift 2
-	timeout -k 10 "$limit" "$@" >"$log" 2>&1
-	rc=$?
-	times+=("$((SECONDS - t0)) $name")
+# seconds; on failure the last line CMD printed says why. check_run and
+# check_collect are its two halves, for checks that run in a lane.
+check_run() {
+	local log=$steps/$(key "$1").log
+	run_timed "$1" "$2" "$log" "$log" "${@:3}"
+}
+check_collect() {
+	local name=$1 log=$steps/$(key "$1").log rc secs limit stopped
+	if ! read -r rc secs limit <"$steps/$(key "$name").rc" 2>/dev/null; then
+		fail "$name: never finished (its lane died; log: $log)"
+		return
+	fi
+	times+=("$secs $name")
+	stopped=$(why_stopped "$rc" "$secs" "$limit")
 	if [[ $rc == 0 ]]; then
 		pass "$name"
-	elif timed_out $rc $t0 $limit; then
-		fail "$name: timed out after $limit s (log: $log)"
+	elif [[ -n $stopped ]]; then
+		fail "$name: $stopped (log: $log)"
 	else
 		fail "$name: $(tail -n1 "$log") (log: $log)"
 	fi
 }
-
-# timed_out RC T0 LIMIT: did timeout(1) stop the command (not its own death)?
-timed_out() { [[ $1 == 124 || ( $1 == 137 && $((SECONDS - $2)) -ge $3 ) ]]; }
+check() {
+	check_run "$@"
+	check_collect "$1"
+}
 
 # step NAME LIMIT CMD...: CMD prints PASS/FAIL lines and ends with
-# "END NAME N"; anything else on its stdout is a failure too.
-# step_start and step_collect are its two halves, for steps that run
-# side by side.
-declare -A step_pid step_t0 step_limit
-step_start() {
-	local name=$1
-	step_limit[$name]=$2
-	step_t0[$name]=$SECONDS
-	shift 2
-	timeout -k 10 "${step_limit[$name]}" "$@" >"$NBPOOL_OUT/steps/$name.out" \
-		2>"$NBPOOL_OUT/steps/$name.err" &
-	step_pid[$name]=$!
-}
+# "END NAME N"; anything else on its stdout is a failure too. step_run and
+# step_collect are its two halves, for steps that run in a lane.
+step_run() { run_timed "$1" "$2" "$steps/$1.out" "$steps/$1.err" "${@:3}"; }
 step_collect() {
-	local name=$1 rc n=0 end= status rest
-	local out=$NBPOOL_OUT/steps/$name.out limit=${step_limit[$name]} t0=${step_t0[$name]}
-	wait "${step_pid[$name]}"
-	rc=$?
-	times+=("$((SECONDS - t0)) $name")
+	local name=$1 n=0 end= status rest rc secs limit
+	local out=$steps/$name.out
+	if ! read -r rc secs limit <"$steps/$name.rc" 2>/dev/null; then
+		fail "$name: never finished (its lane died; stderr: $steps/$name.err)"
+		return
+	fi
+	times+=("$secs $name")
 	while read -r status rest; do
 		case $status in
 		PASS) pass "$rest"; n=$((n + 1)) ;;
@@ -71,23 +95,17 @@ step_collect() {
 		esac
 	done <"$out"
 	if [[ $end != "$name $n" ]]; then
-		if timed_out $rc $t0 $limit; then
-			rc="killed after $limit s"
-		elif ((rc > 128)); then
-			rc="killed by signal $((rc - 128))"
-		else
-			rc="exit status $rc"
-		fi
-		fail "$name: the step ended without its end marker ($rc, ${end:-no END line}, $n results; stderr: $NBPOOL_OUT/steps/$name.err)"
+		rc=$(why_stopped "$rc" "$secs" "$limit")
+		fail "$name: the step ended without its end marker (${rc:-exit status $(cut -d' ' -f1 "$steps/$name.rc")}, ${end:-no END line}, $n results; stderr: $steps/$name.err)"
 	fi
 }
 step() {
-	step_start "$@"
+	step_run "$@"
 	step_collect "$1"
 }
 
 finish() {
-	echo "where the time went (seconds):"
+	echo "where the time went (seconds; lanes ran side by side):"
 	for t in "${times[@]}"; do printf '  %5d  %s\n' "${t%% *}" "${t#* }"; done
 	printf '  %5d  in all; logs in %s\n' "$((SECONDS - t_start))" "$NBPOOL_OUT"
 	echo "$passed passed, $failed failed"
@@ -103,49 +121,55 @@ if [[ ${#stock[@]} != 2 ]]; then
 	finish
 fi
 
-say "the debug test kernel: reused if cached, else built (about 12 minutes on 2 cores)"
-check "build the debug test kernel" 2700 qemu/build-kernel.sh
-
-say "building nbpool and every module on it with W=1 and sparse, once per kernel (about 1 minute each)"
+say "building nbpool and every module on it with W=1 and sparse for the stock kernels (about 20 seconds each)"
 for s in "${stock[@]}"; do
 	kver=${s#* }
 	check "build W=1 C=2 $kver" 600 qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver"
 done
-check "build W=1 C=2 debug kernel" 600 qemu/build-modules.sh debug "$TEST_KERNEL_BUILD"
-check "checkpatch" 300 qemu/checkpatch.sh
 
-# Linux 7.x: Debian's headers need gcc-14 and a newer glibc, so these
-# builds run in a Debian 13 root (qemu/root.sh). Debian's sparse (0.6.4,
-# the newest in any suite) cannot parse their headers: W=1 only.
-say "Linux $NEW_SERIES: the Debian 13 build root (reused if cached, else made: about 3 minutes), then W=1 builds, the in-tree build and DKMS"
-check "Debian 13 build root with the Linux $NEW_SERIES headers" 1800 qemu/root.sh make
-mapfile -t newest < <(new_kernels)
-[[ ${#newest[@]} == $(wc -w <<<"$NEW_SERIES") ]] ||
-	fail "Linux $NEW_SERIES: expected headers for each in $NEW_ROOT, found: ${newest[*]:-none}"
-for s in "${newest[@]}"; do
-	kver=${s#* }
-	check "build W=1 $kver (no sparse: Debian's cannot parse 7.x headers)" 600 \
-		qemu/build-modules.sh -r -n "$kver" "/usr/src/linux-headers-$kver"
-done
-check "in-tree build in drivers/net/nbpool of linux-source-${NEW_SERIES##* } (W=1)" 1800 qemu/intree-check.sh
-# make check-full also builds a debug kernel of the newest series for its
-# KUnit boot (about 15 minutes the first time).
-if [[ $full == 1 ]]; then
-	new_debug=${NEW_SERIES##* }
-	check "build the $new_debug debug test kernel" 2700 qemu/build-kernel.sh "$new_debug"
-	check "build W=1 $new_debug debug kernel (no sparse)" 600 \
-		qemu/build-modules.sh -r -n "debug-$new_debug" "$(test_kernel_build "$new_debug")"
-fi
+# lane_check NAME LIMIT CMD...: check_run in a lane, its name listed in
+# $steps/lane-builds.list for the collection at the end.
+lane_check() {
+	echo "$1" >>"$steps/lane-builds.list"
+	check_run "$@"
+}
 
-say "DKMS: add, build and install for every stock kernel (about 1 minute)"
-for s in "${stock[@]}"; do
-	kver=${s#* }
-	check "dkms $kver" 600 qemu/dkms-check.sh "$kver"
-done
-for s in "${newest[@]}"; do
-	kver=${s#* }
-	check "dkms $kver" 600 qemu/dkms-check.sh -r "$kver"
-done
+# The builds that no boot of make check waits for, in a lane: checkpatch;
+# Linux 7.x, whose Debian headers need gcc-14 and a newer glibc, so these
+# builds run in a Debian 13 root (qemu/root.sh), with W=1 only (Debian's
+# sparse, 0.6.4, the newest in any suite, cannot parse their headers); the
+# in-tree build; DKMS for every stock kernel; and for make check-full the
+# newest series' debug kernel (about 15 minutes the first time), after
+# the 6.12 one: never two kernel builds at once.
+other_builds() {
+	local s kver newest
+
+	lane_check "checkpatch" 300 qemu/checkpatch.sh
+	lane_check "Debian 13 build root with the Linux $NEW_SERIES headers" 1800 qemu/root.sh make
+	mapfile -t newest < <(new_kernels)
+	[[ ${#newest[@]} == $(wc -w <<<"$NEW_SERIES") ]] ||
+		lane_check "Linux $NEW_SERIES: headers for each in $NEW_ROOT (found: ${newest[*]:-none})" 10 false
+	for s in "${newest[@]}"; do
+		kver=${s#* }
+		lane_check "build W=1 $kver (no sparse: Debian's cannot parse 7.x headers)" 600 \
+			qemu/build-modules.sh -r -n "$kver" "/usr/src/linux-headers-$kver"
+	done
+	lane_check "in-tree build in drivers/net/nbpool of linux-source-${NEW_SERIES##* } (W=1)" 1800 qemu/intree-check.sh
+	for s in "${stock[@]}"; do
+		kver=${s#* }
+		lane_check "dkms $kver" 600 qemu/dkms-check.sh "$kver"
+	done
+	for s in "${newest[@]}"; do
+		kver=${s#* }
+		lane_check "dkms $kver" 600 qemu/dkms-check.sh -r "$kver"
+	done
+	if [[ $full == 1 ]]; then
+		lane_check "build the $new_debug debug test kernel" 2700 qemu/build-kernel.sh "$new_debug"
+		lane_check "build W=1 $new_debug debug kernel (no sparse)" 600 \
+			qemu/build-modules.sh -r -n "debug-$new_debug" "$(test_kernel_build "$new_debug")"
+	fi
+}
+new_debug=${NEW_SERIES##* }
 
 # kunit.autorun: 6.13+ runs a module's suites on load only when asked (its
 # Kconfig default is off from allnoconfig); older kernels ignore it.
@@ -181,31 +205,45 @@ else
 	stress_61=(-e stress_ops=1000000 -e stress_races=100)
 	geometry=(-e geometry_count=16384)
 fi
-debug_mods=$(echo "$TEST_KERNEL_BUILD"/modroot/lib/modules/*)
 
-# stock_start SERIES KVER: the self-test, then the driver under traffic and
+# stock_boot SERIES KVER: the self-test, then the driver under traffic and
 # events, netconsole, threaded NAPI and busy polling on a stock kernel. It
-# runs on single-threaded TCG (-1), one host core, beside a debug boot;
-# that also rules out multi-threaded TCG's race with the kernel patching
-# its own text (an "Oops: int3" at a static key flip).
-stock_start() {
+# runs on single-threaded TCG (-1), one host core, beside a debug boot or
+# build; that also rules out multi-threaded TCG's race with the kernel
+# patching its own text (an "Oops: int3" at a static key flip).
+stock_boot() {
 	local series=$1 kver=$2 stress=()
 
 	# 6.1 also runs the cross-CPU stress and teardown races: there NAPI
 	# cannot own a pool, so every allocation takes the lock.
 	[[ $series == 6.1 ]] && stress=("${stress_61[@]}")
-	step_start "stock-$series" 3000 qemu/boot.sh -1 -m "$NBPOOL_OUT/build/$kver" -x "$(stock_modules "$kver")" \
+	step_run "stock-$series" 3000 qemu/boot.sh -1 -m "$NBPOOL_OUT/build/$kver" -x "$(stock_modules "$kver")" \
 		-t 2900 "${stock_traffic[@]}" "${stress[@]}" -e napi_modes=1 \
 		"stock-$series" "$(stock_image "$kver")" "selftest traffic netconsole events unload"
 }
 
-# Two lanes: the debug boots one after the other on multi-threaded TCG,
-# and beside them the stock boots one after the other on one core each.
-# Lane B starts its next boot when lane A reaches a collection point, so
-# each lane stays busy. (The long KUnit runs go in rounds, each its own
+# Three lanes side by side, each a chain: the stock boots on one core each
+# (they need nothing but their own builds, so they start first, beside the
+# debug kernel's build when it is not cached); the debug kernel, its
+# modules and its boots on multi-threaded TCG, in the foreground; and the
+# builds no boot waits for. (The long KUnit runs go in rounds, each its own
 # case, so that a neighbour cannot stretch one past the hung-task limit.)
-say "stock ${stock[0]% *} beside the debug KUnit boot, then stock ${stock[1]% *} beside the swiotlb boot (each about 4 minutes$( ((full)) && echo '; 15 at full length'))"
-stock_start ${stock[0]}
+say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}, each a boot on one core (about 4 and 7 minutes$( ((full)) && echo '; 17 and 25 at full length')); logs: $steps/stock-*.out"
+(
+	stock_boot ${stock[0]}
+	stock_boot ${stock[1]}
+) &
+lane_stock=$!
+
+say "the debug test kernel: reused if cached, else built (about 14 minutes on 2 cores beside a stock boot)"
+check "build the debug test kernel" 2700 qemu/build-kernel.sh
+check "build W=1 C=2 debug kernel" 600 qemu/build-modules.sh debug "$TEST_KERNEL_BUILD"
+debug_mods=$(echo "$TEST_KERNEL_BUILD"/modroot/lib/modules/*)
+
+say "in the background from now on: checkpatch; Linux $NEW_SERIES in the Debian 13 build root (reused if cached, else made: about 2 minutes), W=1 builds, the in-tree build; DKMS for every stock kernel$( ((full)) && echo "; the $new_debug debug kernel") (about 5 minutes warm); logs: $steps/*.log"
+: >"$steps/lane-builds.list"
+other_builds &
+lane_builds=$!
 
 say "KUnit on the debug kernel, 4 vCPUs, strict IOMMU: main suites and long runs under panic_on_warn, then the hostile suite (about 3 minutes)"
 kunit_boot kunit debug "$TEST_KERNEL"
@@ -215,29 +253,36 @@ kunit_boot kunit debug "$TEST_KERNEL"
 # driver's debug-kernel tests in this boot; the driver on the debug kernel
 # behind a strict IOMMU is the netdev-debug boot of make check-full (the
 # stock boots run it behind the IOMMU on every make check).
-say "the debug kernel with every DMA bounced (swiotlb=force, no IOMMU): the main KUnit suites, then the driver under traffic, netconsole and events (KASAN, lockdep, DMA-API, kmemleak; about 7 minutes)"
-step_start swiotlb 3000 qemu/boot.sh "${debug[@]}" -i swiotlb -x "$debug_mods" \
+say "the debug kernel with every DMA bounced (swiotlb=force, no IOMMU): the main KUnit suites, then the driver under traffic, netconsole, events and XDP (KASAN, lockdep, DMA-API, kmemleak; about 9 minutes)"
+step swiotlb 3000 qemu/boot.sh "${debug[@]}" -i swiotlb -x "$debug_mods" \
 	-k "$NBPOOL_OUT/build/debug/kunit/nbpool_kunit.ko" -t 2900 "${debug_traffic[@]}" "${geometry[@]}" \
 	swiotlb "$TEST_KERNEL" "kunit traffic netconsole events unload leaks"
-step_collect "stock-${stock[0]%% *}"
-stock_start ${stock[1]}
-step_collect swiotlb
+
+say "waiting for the background builds"
+wait $lane_builds
+while IFS= read -r name; do check_collect "$name"; done <"$steps/lane-builds.list"
 
 # make check-full: the KUnit suites on the newest series' debug kernel
 # (beside the second stock boot), then the driver on the 6.12 debug kernel
 # behind a strict IOMMU beside the newest stock kernel.
+mapfile -t newest < <(new_kernels)
 if [[ $full == 1 && ${#newest[@]} -gt 0 ]]; then
 	series=${newest[-1]% *} kver=${newest[-1]#* }
 	new_build=$(test_kernel_build "$new_debug")
 	say "the KUnit suites on the $new_debug debug kernel, then stock $series beside the driver on the debug kernel behind a strict IOMMU (about 25 minutes)"
 	kunit_boot "kunit-$new_debug" "debug-$new_debug" "$new_build/arch/x86/boot/bzImage"
-	step_collect "stock-${stock[1]%% *}"
-	stock_start "$series" "$kver"
+fi
+say "waiting for the stock boots"
+wait $lane_stock
+step_collect "stock-${stock[0]%% *}"
+step_collect "stock-${stock[1]%% *}"
+if [[ $full == 1 && ${#newest[@]} -gt 0 ]]; then
+	stock_boot "$series" "$kver" &
+	lane_stock=$!
 	step netdev-debug 3000 qemu/boot.sh "${debug[@]}" -x "$debug_mods" -t 2900 "${debug_traffic[@]}" \
 		netdev-debug "$TEST_KERNEL" "traffic netconsole events unload leaks"
+	wait $lane_stock
 	step_collect "stock-$series"
-else
-	step_collect "stock-${stock[1]%% *}"
 fi
 
 finish
