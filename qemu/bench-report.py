@@ -63,7 +63,8 @@ def main():
         rows.append(('7. kernel memory per 2048-byte buffer (65536 buffers), bytes',
                      mem, 2048, mem / 2048, '<= 1.05x', mem / 2048 <= 1.05, None, None))
 
-    for case, what in (('udp64', '64-byte UDP'), ('tcp_mtu', 'MTU-sized TCP')):
+    for case, what in (('udp64', '64-byte UDP'), ('tcp_mtu', 'MTU-sized TCP'),
+                      ('xdp_drop', '64-byte UDP into XDP_DROP')):
         n = ic.get((f'e2e_{case}_insn_per_frame', 'nbpool_virtio_net'))
         b = ic.get((f'e2e_{case}_insn_per_frame', 'virtio_net'))
         r = n / b if n and b else None

@@ -63,3 +63,21 @@ tcp() {
 	echo "bench: tcp: $1 MiB in $frames frames" > /dev/console
 	report tcp_mtu $frames $(( b1 - b0 )) $(( u1 - u0 )) $(( $1 * 1048576 ))
 }
+
+# xdp_drop COUNT: 64-byte frames to a port whose datagrams an XDP program
+# on the peer's NIC drops (/xdpload); counted per frame the program dropped
+# (both drivers name the counter ..._xdp_drops in ethtool -S).
+xdp_drops() { $PEER /usr/local/sbin/ethtool -S eth1 | awk '$1 ~ /xdp_drops:$/ {s += $2} END {print s + 0}'; }
+xdp_drop() {
+	$PEER /xdpload eth1 drop 5006 || return 1
+	sleep 1
+	d0=$(xdp_drops)
+	mark
+	/udpburst send $B 5006 $1 18 > /dev/null
+	sleep 1	# the last frames reach the peer
+	frames=$(( $(xdp_drops) - d0 ))
+	b1=$(busy_ns) u1=$(up_ns)
+	$PEER /xdpload eth1 off
+	echo "bench: xdp_drop: $frames frames dropped" > /dev/console
+	report xdp_drop $frames $(( b1 - b0 )) $(( u1 - u0 - 1000000000 )) 0
+}
