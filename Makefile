@@ -3,8 +3,8 @@
 #   make            build nbpool.ko against KDIR
 #   make demo       boot a stock kernel in QEMU with the nbpool NIC driver
 #                   (KVER=6.12, the default, 6.1 or 7.3)
-#   make check      every test, ending in "N passed, N failed" (about 13
-#                   minutes warm, 30 with the test kernel to build)
+#   make check      every test, ending in "N passed, N failed" (about 15
+#                   minutes warm, 28 with the test kernel to build)
 #   make check-full the same with the long runs at full length, and the
 #                   stock and debug 7.3 kernels booted (CI)
 #   make bench      benchmarks (out/bench/results.md)

@@ -228,14 +228,14 @@ stock_boot() {
 # modules and its boots on multi-threaded TCG, in the foreground; and the
 # builds no boot waits for. (The long KUnit runs go in rounds, each its own
 # case, so that a neighbour cannot stretch one past the hung-task limit.)
-say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}, each a boot on one core (about 4 and 7 minutes$( ((full)) && echo '; 17 and 25 at full length')); logs: $steps/stock-*.out"
+say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}, each a boot on one core (about 5 minutes each$( ((full)) && echo "; 17 and 25 at full length")); logs: $steps/stock-*.out"
 (
 	stock_boot ${stock[0]}
 	stock_boot ${stock[1]}
 ) &
 lane_stock=$!
 
-say "the debug test kernel: reused if cached, else built (about 14 minutes on 2 cores beside a stock boot)"
+say "the debug test kernel: reused if cached, else built (about 15 minutes on 2 cores beside the stock boots)"
 check "build the debug test kernel" 2700 qemu/build-kernel.sh
 check "build W=1 C=2 debug kernel" 600 qemu/build-modules.sh debug "$TEST_KERNEL_BUILD"
 debug_mods=$(echo "$TEST_KERNEL_BUILD"/modroot/lib/modules/*)
