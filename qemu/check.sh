@@ -55,7 +55,7 @@ check_run() {
 }
 check_collect() {
 	local name=$1 log=$steps/$(key "$1").log rc secs limit stopped
-	if ! read -r rc secs limit <"$steps/$(key "$name").rc" 2>/dev/null; then
+	if ! read -r rc secs limit 2>/dev/null <"$steps/$(key "$name").rc"; then
 		fail "$name: never finished (its lane died; log: $log)"
 		return
 	fi
@@ -81,7 +81,7 @@ step_run() { run_timed "$1" "$2" "$steps/$1.out" "$steps/$1.err" "${@:3}"; }
 step_collect() {
 	local name=$1 n=0 end= status rest rc secs limit
 	local out=$steps/$name.out
-	if ! read -r rc secs limit <"$steps/$name.rc" 2>/dev/null; then
+	if ! read -r rc secs limit 2>/dev/null <"$steps/$name.rc"; then
 		fail "$name: never finished (its lane died; stderr: $steps/$name.err)"
 		return
 	fi
@@ -228,22 +228,34 @@ stock_boot() {
 # modules and its boots on multi-threaded TCG, in the foreground; and the
 # builds no boot waits for. (The long KUnit runs go in rounds, each its own
 # case, so that a neighbour cannot stretch one past the hung-task limit.)
-say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}, each a boot on one core (about 5 minutes each$( ((full)) && echo "; 17 and 25 at full length")); logs: $steps/stock-*.out"
-(
-	stock_boot ${stock[0]}
-	stock_boot ${stock[1]}
-) &
-lane_stock=$!
+# make check-full keeps every build before the first boot: a kernel build
+# beside its 50 unplug cycles per stock kernel could stretch them past
+# their time limit.
+stock_lane() {
+	say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}, each a boot on one core (about 5 minutes each$( ((full)) && echo "; 17 and 25 at full length")); logs: $steps/stock-*.out"
+	(
+		stock_boot ${stock[0]}
+		stock_boot ${stock[1]}
+	) &
+	lane_stock=$!
+}
+((full)) || stock_lane
 
 say "the debug test kernel: reused if cached, else built (about 15 minutes on 2 cores beside the stock boots)"
 check "build the debug test kernel" 2700 qemu/build-kernel.sh
 check "build W=1 C=2 debug kernel" 600 qemu/build-modules.sh debug "$TEST_KERNEL_BUILD"
 debug_mods=$(echo "$TEST_KERNEL_BUILD"/modroot/lib/modules/*)
 
-say "in the background from now on: checkpatch; Linux $NEW_SERIES in the Debian 13 build root (reused if cached, else made: about 2 minutes), W=1 builds, the in-tree build; DKMS for every stock kernel$( ((full)) && echo "; the $new_debug debug kernel") (about 5 minutes warm); logs: $steps/*.log"
+say "$( ((full)) || echo "in the background from now on: ")checkpatch; Linux $NEW_SERIES in the Debian 13 build root (reused if cached, else made: about 2 minutes), W=1 builds, the in-tree build; DKMS for every stock kernel$( ((full)) && echo "; the $new_debug debug kernel (about 15 minutes the first time)") (about 5 minutes warm); logs: $steps/*.log"
 : >"$steps/lane-builds.list"
-other_builds &
-lane_builds=$!
+if ((full)); then
+	other_builds
+	while IFS= read -r name; do check_collect "$name"; done <"$steps/lane-builds.list"
+	stock_lane
+else
+	other_builds &
+	lane_builds=$!
+fi
 
 say "KUnit on the debug kernel, 4 vCPUs, strict IOMMU: main suites and long runs under panic_on_warn, then the hostile suite (about 3 minutes)"
 kunit_boot kunit debug "$TEST_KERNEL"
@@ -258,9 +270,11 @@ step swiotlb 3000 qemu/boot.sh "${debug[@]}" -i swiotlb -x "$debug_mods" \
 	-k "$NBPOOL_OUT/build/debug/kunit/nbpool_kunit.ko" -t 2900 "${debug_traffic[@]}" "${geometry[@]}" \
 	swiotlb "$TEST_KERNEL" "kunit traffic netconsole events unload leaks"
 
-say "waiting for the background builds"
-wait $lane_builds
-while IFS= read -r name; do check_collect "$name"; done <"$steps/lane-builds.list"
+if ! ((full)); then
+	say "waiting for the background builds"
+	wait $lane_builds
+	while IFS= read -r name; do check_collect "$name"; done <"$steps/lane-builds.list"
+fi
 
 # make check-full: the KUnit suites on the newest series' debug kernel
 # (beside the second stock boot), then the driver on the 6.12 debug kernel
