@@ -1175,35 +1175,30 @@ static void nbvn_get_ringparam(struct net_device *ndev, struct ethtool_ringparam
 }
 
 /*
- * ethtool -G: new ring sizes, and pools sized to them, take a device
- * reset, as on most NICs. The interface goes quiet (an xmit in flight is
- * waited for), the device is reset, the old rings and pools are freed and
- * new ones built; frames in flight are lost, as on any reset, and BQL
- * forgets them. If the new size cannot be had, the old one is restored.
- * The core checks the maxima; runs under RTNL.
+ * New rings and pools: ring sizes (ethtool -G), or the RX pool's layout
+ * for XDP (@prog set or not). As on most NICs that takes a device reset:
+ * the interface goes quiet (an xmit in flight is waited for), the device
+ * is reset, the old rings and pools are freed and new ones built; frames
+ * in flight are lost, as on any reset, and BQL forgets them. If that
+ * fails, the old sizes and program come back. Under RTNL.
  */
-static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
-			      struct kernel_ethtool_ringparam *kring,
-			      struct netlink_ext_ack *extack)
+static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, struct bpf_prog *prog)
 {
-	struct nbvn *vi = netdev_priv(ndev);
+	struct bpf_prog *old_prog = rtnl_dereference(vi->xdp_prog);
 	u16 old_rx = vi->rx_num, old_tx = vi->tx_num;
+	struct net_device *ndev = vi->ndev;
 	bool running = netif_running(ndev);
 	int err;
 
-	if (!is_power_of_2(ring->rx_pending) || !is_power_of_2(ring->tx_pending) ||
-	    ring->rx_pending < NBVN_RING_MIN || ring->tx_pending < NBVN_RING_MIN) {
-		NL_SET_ERR_MSG_MOD(extack, "ring sizes must be powers of 2, at least 8");
-		return -EINVAL;
-	}
-	if (ring->rx_pending == old_rx && ring->tx_pending == old_tx)
-		return 0;
 	if (running)
 		nbvn_stop(ndev);
-	err = nbvn_restart(vi, ring->rx_pending, ring->tx_pending);
+	rcu_assign_pointer(vi->xdp_prog, prog);
+	err = nbvn_restart(vi, rx_num, tx_num);
 	if (err) {
-		netdev_err(ndev, "rings rx %u tx %u failed (%d); back to rx %u tx %u\n",
-			   ring->rx_pending, ring->tx_pending, err, old_rx, old_tx);
+		netdev_err(ndev, "rings rx %u tx %u%s failed (%d); back to rx %u tx %u%s\n",
+			   rx_num, tx_num, prog ? " for XDP" : "", err, old_rx, old_tx,
+			   old_prog ? " for XDP" : "");
+		rcu_assign_pointer(vi->xdp_prog, old_prog);
 		if (nbvn_restart(vi, old_rx, old_tx)) {
 			netdev_err(ndev, "the old rings failed too: the device stays down\n");
 			running = false;
@@ -1212,6 +1207,24 @@ static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam 
 	if (running)
 		nbvn_open(ndev);
 	return err;
+}
+
+/* ethtool -G: the core checks the maxima. Under RTNL. */
+static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
+			      struct kernel_ethtool_ringparam *kring,
+			      struct netlink_ext_ack *extack)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+
+	if (!is_power_of_2(ring->rx_pending) || !is_power_of_2(ring->tx_pending) ||
+	    ring->rx_pending < NBVN_RING_MIN || ring->tx_pending < NBVN_RING_MIN) {
+		NL_SET_ERR_MSG_MOD(extack, "ring sizes must be powers of 2, at least 8");
+		return -EINVAL;
+	}
+	if (ring->rx_pending == vi->rx_num && ring->tx_pending == vi->tx_num)
+		return 0;
+	return nbvn_rebuild(vi, ring->rx_pending, ring->tx_pending,
+			    rtnl_dereference(vi->xdp_prog));
 }
 
 static const struct ethtool_ops nbvn_ethtool_ops = {
@@ -1243,18 +1256,16 @@ static bool nbvn_xdp_mtu_ok(struct bpf_prog *prog, unsigned int mtu)
  * Attach, replace or detach the XDP program (under RTNL). Replacing one
  * program with another is a pointer swap under RCU. Attaching the first
  * or detaching the last changes the RX pool's layout (NBVN_XDP_BUF):
- * the device is reset and the rings and pools rebuilt, as for a ring
- * change; on failure the old program and layout come back. While the
- * netdev is being unregistered the pointer only goes: the device is about
- * to be reset for good.
+ * nbvn_rebuild(), as for a ring change. While the netdev is being
+ * unregistered the pointer only goes: the device is about to be reset for
+ * good.
  */
 static int nbvn_xdp_set(struct net_device *ndev, struct bpf_prog *prog,
 			struct netlink_ext_ack *extack)
 {
 	struct nbvn *vi = netdev_priv(ndev);
 	struct bpf_prog *old = rtnl_dereference(vi->xdp_prog);
-	bool running = netif_running(ndev);
-	int err = 0;
+	int err;
 
 	if (!nbvn_xdp_mtu_ok(prog, ndev->mtu)) {
 		NL_SET_ERR_MSG_MOD(extack, "MTU too large for a program without multi-buffer support (xdp.frags)");
@@ -1262,26 +1273,11 @@ static int nbvn_xdp_set(struct net_device *ndev, struct bpf_prog *prog,
 	}
 	if (!old == !prog || ndev->reg_state != NETREG_REGISTERED) {
 		rcu_assign_pointer(vi->xdp_prog, prog);
-		goto done;
+	} else {
+		err = nbvn_rebuild(vi, vi->rx_num, vi->tx_num, prog);
+		if (err)
+			return err;
 	}
-	if (running)
-		nbvn_stop(ndev);
-	rcu_assign_pointer(vi->xdp_prog, prog);
-	err = nbvn_restart(vi, vi->rx_num, vi->tx_num);
-	if (err) {
-		netdev_err(ndev, "XDP %s failed (%d): back to the old buffers\n",
-			   prog ? "attach" : "detach", err);
-		rcu_assign_pointer(vi->xdp_prog, old);
-		if (nbvn_restart(vi, vi->rx_num, vi->tx_num)) {
-			netdev_err(ndev, "the old buffers failed too: the device stays down\n");
-			running = false;
-		}
-	}
-	if (running)
-		nbvn_open(ndev);
-	if (err)
-		return err;
-done:
 	if (old)
 		bpf_prog_put(old);
 	return 0;
