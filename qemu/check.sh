@@ -128,10 +128,13 @@ for s in "${stock[@]}"; do
 done
 
 # lane_check NAME LIMIT CMD...: check_run in a lane, its name listed in
-# $steps/lane-builds.list for the collection at the end.
+# $steps/lane-builds.list for collect_builds.
 lane_check() {
 	echo "$1" >>"$steps/lane-builds.list"
 	check_run "$@"
+}
+collect_builds() {
+	while IFS= read -r name; do check_collect "$name"; done <"$steps/lane-builds.list"
 }
 
 # The builds that no boot of make check waits for, in a lane: checkpatch;
@@ -250,7 +253,7 @@ say "$( ((full)) || echo "in the background from now on: ")checkpatch; Linux $NE
 : >"$steps/lane-builds.list"
 if ((full)); then
 	other_builds
-	while IFS= read -r name; do check_collect "$name"; done <"$steps/lane-builds.list"
+	collect_builds
 	stock_lane
 else
 	other_builds &
@@ -273,7 +276,7 @@ step swiotlb 3000 qemu/boot.sh "${debug[@]}" -i swiotlb -x "$debug_mods" \
 if ! ((full)); then
 	say "waiting for the background builds"
 	wait $lane_builds
-	while IFS= read -r name; do check_collect "$name"; done <"$steps/lane-builds.list"
+	collect_builds
 fi
 
 # make check-full: the KUnit suites on the newest series' debug kernel

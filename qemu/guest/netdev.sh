@@ -248,12 +248,15 @@ ifstat() { $1 cat /sys/class/net/$2/statistics/$3; }
 # ethstat NS DEV NAME: one ethtool -S counter of the driver.
 ethstat() { $1 /usr/local/sbin/ethtool -S $2 | awk -v n="$3:" '$1 == n {print $2}'; }
 
+# udp_counter NS FIELD: one of NS's UDP counters in /proc/net/snmp.
+udp_counter() {
+	$1 cat /proc/net/snmp | awk -v f="$2" '$1 == "Udp:" && !h {for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next}
+		$1 == "Udp:" {print $c[f]}'
+}
+
 # udp_drops: datagrams the peer's UDP layer dropped (InErrors counts full receive
 # buffers, RcvbufErrors, as well as other errors).
-udp_drops() {
-	$PEER cat /proc/net/snmp | awk '$1 == "Udp:" && !h {for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next}
-		$1 == "Udp:" {print $c["InErrors"]}'
-}
+udp_drops() { udp_counter "$PEER" InErrors; }
 
 # udp_overrun RCVBUF COUNT: COUNT 1400-byte datagrams to a peer socket that
 # does not read until the burst is over. Every datagram delivered must be
@@ -504,11 +507,6 @@ xdp_moved() {
 		$1 != "rx_pool_xdp_pass" && $2 != c[$1] {printf "%s+%d ", $1, $2 - c[$1]}' "$1" -
 }
 
-# udp_noports NS: datagrams NS's stack got for a port nobody listens on.
-udp_noports() {
-	$1 cat /proc/net/snmp | awk '$1 == "Udp:" && !h {for (i = 2; i <= NF; i++) c[$i] = i; h = 1; next}
-		$1 == "Udp:" {print $c["NoPorts"]}'
-}
 
 # xdp_pass_tcp: with a program that passes every frame, 2 MiB of TCP
 # each way arrive intact, and the program saw every frame eth0 received:
@@ -529,10 +527,10 @@ xdp_pass_tcp() {
 xdp_drop() {
 	xdp_on drop 5010 || return 1
 	xdp_counters > /tmp/xdp.0
-	n0=$(udp_noports "")
+	n0=$(udp_counter "" NoPorts)
 	sent=$($PEER /udpburst send $A 5010 200 1000 1000 | awk '{print $2}')
 	sleep 0.5
-	moved=$(xdp_moved /tmp/xdp.0) no=$(( $(udp_noports "") - n0 ))
+	moved=$(xdp_moved /tmp/xdp.0) no=$(( $(udp_counter "" NoPorts) - n0 ))
 	xdp_off || return 1
 	echo "xdp drop: sent $sent; counters moved: $moved; reached the stack: $no"
 	[ "$sent" = 200 ] && [ "$moved" = "rx_pool_xdp_drops+200 " ] && [ $no = 0 ]
