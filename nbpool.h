@@ -279,6 +279,8 @@ int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len);
 int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset);
 void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt);
 void nbpool_packet_sync_for_device(struct nbpool_packet *pkt);
+int nbpool_packet_sync_range_for_device(struct nbpool_packet *pkt, unsigned int offset,
+					unsigned int len);
 int nbpool_packet_repost(struct nbpool_packet *pkt);
 int nbpool_packet_append(struct nbpool_packet *pkt, struct nbpool_packet *next);
 int nbpool_packet_add_buffer(struct nbpool_packet *pkt, gfp_t gfp);

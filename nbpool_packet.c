@@ -12,7 +12,9 @@
  *   header synced early, a sync before the length was set or a changed
  *   offset all still deliver the device's bytes.
  * - TX: nbpool_packet_from_skb() syncs the copied bytes for the device; a
- *   driver that writes a buffer itself calls nbpool_packet_sync_for_device().
+ *   driver that writes a buffer itself calls nbpool_packet_sync_for_device(),
+ *   or for a header in front of synced data
+ *   nbpool_packet_sync_range_for_device().
  * Handing a packet back to the device (sync_for_device, repost) forgets the
  * CPU sync: the device owns those bytes again.
  */
@@ -186,6 +188,41 @@ void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
 	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
 }
 EXPORT_SYMBOL(nbpool_packet_sync_for_device);
+
+/**
+ * nbpool_packet_sync_range_for_device() - hand a few bytes the CPU wrote to the device
+ * @pkt: a packet held by the caller
+ * @offset: where the bytes start, from the start of its first buffer (as
+ *	nbpool_packet_offset())
+ * @len: how many
+ *
+ * For bytes written after the rest was handed over: the header a driver
+ * puts in front of a frame that nbpool_packet_from_skb(),
+ * nbpool_packet_from_xdp_frame() or an XDP_TX verdict already synced.
+ * nbpool_packet_sync_for_device() would sync the whole frame again (with
+ * bounce buffers, a second copy of it).
+ *
+ * Context: any context but NMI; the caller owns the packet.
+ * Return: 0, or -EINVAL (with a warning, nothing synced) when the range
+ * leaves the first buffer's data area or @pkt is not a held packet.
+ */
+int nbpool_packet_sync_range_for_device(struct nbpool_packet *pkt, unsigned int offset,
+					unsigned int len)
+{
+	struct nbpool *pool;
+
+	if (!nbpool_packet_held(pkt, __func__))
+		return -EINVAL;
+	if (unlikely(!nbpool_fits(offset, len, pkt->data_end)))
+		return nbpool_bad_bounds(pkt, __func__, offset, len);
+	pool = pkt->pool;
+	if (pool->dma_sync && len)
+		dma_sync_single_range_for_device(pool->dev, pkt->buf_dma, offset, len,
+						 pool->dma_dir);
+	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
+	return 0;
+}
+EXPORT_SYMBOL(nbpool_packet_sync_range_for_device);
 
 /**
  * nbpool_packet_repost() - make a received packet ready for the device again

@@ -87,11 +87,15 @@ static void nbpool_hostile_bounds(struct kunit *test)
 	KUNIT_EXPECT_EQ(test, nbpool_packet_set_offset(pkt, cap), -EINVAL);
 	KUNIT_EXPECT_EQ(test, nbpool_packet_set_offset(pkt, UINT_MAX), -EINVAL);
 	KUNIT_EXPECT_EQ(test, nbpool_packet_offset(pkt), 0U);	/* unchanged */
+	KUNIT_EXPECT_EQ(test, nbpool_packet_sync_range_for_device(pkt, 0, cap + 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nbpool_packet_sync_range_for_device(pkt, cap, 1), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nbpool_packet_sync_range_for_device(pkt, 1, UINT_MAX), -EINVAL);
 	nbpool_free(pkt);
-	/* A freed packet cannot be changed either. */
+	/* A freed packet cannot be changed or synced either. */
 	KUNIT_EXPECT_EQ(test, nbpool_packet_set_len(pkt, 1), -EINVAL);
 	KUNIT_EXPECT_NULL(test, nbpool_packet_to_skb(pkt));
-	expect_bad_calls(test, pool, 7);
+	KUNIT_EXPECT_EQ(test, nbpool_packet_sync_range_for_device(pkt, 0, 1), -EINVAL);
+	expect_bad_calls(test, pool, 11);
 	nbpool_test_expect_drain(test, pool, 0, 0);
 }
 

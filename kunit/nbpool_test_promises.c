@@ -242,6 +242,50 @@ static void nbpool_promises_tx_bytes(struct kunit *test)
 	nbpool_test_expect_drain(test, rx, 0, 0);
 }
 
+/*
+ * A driver's header in front of a frame nbpool_packet_from_skb() synced: a
+ * range sync hands the device exactly those bytes. It reads header and
+ * frame; a CPU write outside the range reaches it only where nothing
+ * bounces (dma_need_sync() false).
+ */
+static void nbpool_promises_tx_header_range(struct kunit *test)
+{
+	struct nbpool_params p = nbpool_test_params(test, 4, 2048, DMA_TO_DEVICE);
+	struct sk_buff *skb = alloc_skb(1000, GFP_KERNEL);
+	struct nbpool_packet *pkt;
+	struct nbpool *tx;
+	unsigned int i, off;
+	u8 *cpu, *dev;
+	bool bounced;
+
+	p.headroom = 64;
+	tx = nbpool_test_create(test, &p);
+	KUNIT_ASSERT_NOT_NULL(test, skb);
+	for (i = 0; i < 1000; i++)
+		skb_put_u8(skb, i * 13);
+	pkt = nbpool_packet_from_skb(tx, skb, GFP_KERNEL);
+	KUNIT_ASSERT_FALSE(test, IS_ERR(pkt));
+	off = nbpool_packet_offset(pkt);
+	KUNIT_ASSERT_GE(test, off, 12U);
+	bounced = dma_need_sync(p.dev, nbpool_packet_dma_addr(pkt));
+	cpu = nbpool_packet_data(pkt);
+	memset(cpu - 12, 0xa5, 12);	/* the header */
+	cpu[500] = ~cpu[500];		/* not synced */
+	KUNIT_EXPECT_EQ(test, nbpool_packet_sync_range_for_device(pkt, off - 12, 12), 0);
+	dev = nbpool_test_device_view(p.dev, nbpool_packet_dma_addr(pkt) - 12);
+	KUNIT_EXPECT_EQ(test, memchr_inv(dev, 0xa5, 12), NULL);
+	KUNIT_EXPECT_EQ(test, memcmp(dev + 12, skb->data, 500), 0);
+	KUNIT_EXPECT_EQ(test, dev[12 + 500], bounced ? skb->data[500] : (u8)~skb->data[500]);
+	KUNIT_EXPECT_EQ(test, memcmp(dev + 12 + 501, skb->data + 501, 499), 0);
+	/* Up to the end of the data area (past it: the hostile suite). */
+	KUNIT_EXPECT_EQ(test, nbpool_packet_sync_range_for_device(pkt, 0,
+								  off + nbpool_packet_capacity(pkt)), 0);
+	KUNIT_EXPECT_EQ(test, bad_calls(tx), 0ULL);
+	nbpool_free(pkt);
+	kfree_skb(skb);
+	nbpool_test_expect_drain(test, tx, 0, 0);
+}
+
 /* Every buffer's DMA address, by buffer index. */
 static void dma_addresses(struct kunit *test, struct nbpool *pool, dma_addr_t *dma)
 {
@@ -370,6 +414,7 @@ static struct kunit_case nbpool_promises_cases[] = {
 	KUNIT_CASE(nbpool_promises_sync_header_then_frame),
 	KUNIT_CASE(nbpool_promises_sync_after_failed_skb),
 	KUNIT_CASE(nbpool_promises_tx_bytes),
+	KUNIT_CASE(nbpool_promises_tx_header_range),
 	KUNIT_CASE(nbpool_promises_fixed_addresses),
 	KUNIT_CASE(nbpool_promises_no_stranded_buffers),
 	{}

@@ -453,7 +453,8 @@ static unsigned int nbvn_tx_post(struct nbvn *vi, struct netdev_queue *txq,
 	nbpool_packet_set_offset(pkt, nbpool_packet_offset(pkt) - NBVN_HDR);
 	nbpool_packet_set_len(pkt, head_len);
 	memset(nbpool_packet_data(pkt), 0, NBVN_HDR);
-	nbpool_packet_sync_for_device(pkt);
+	/* The frame was synced where it was filled: the skb's or XDP frame's copy, or XDP_TX. */
+	nbpool_packet_sync_range_for_device(pkt, nbpool_packet_offset(pkt), NBVN_HDR);
 	nbvn_vq_add(&vi->tx, pkt, head_len, false);
 	if (vi->tx.nr_free < NBVN_MAX_BUFS) {
 		netif_tx_stop_queue(txq);
