@@ -273,7 +273,7 @@ static void nbpool_promises_tx_header_range(struct kunit *test)
 	cpu[500] = ~cpu[500];		/* not synced */
 	KUNIT_EXPECT_EQ(test, nbpool_packet_sync_range_for_device(pkt, off - 12, 12), 0);
 	dev = nbpool_test_device_view(p.dev, nbpool_packet_dma_addr(pkt) - 12);
-	KUNIT_EXPECT_EQ(test, memchr_inv(dev, 0xa5, 12), NULL);
+	KUNIT_EXPECT_NULL(test, memchr_inv(dev, 0xa5, 12));
 	KUNIT_EXPECT_EQ(test, memcmp(dev + 12, skb->data, 500), 0);
 	KUNIT_EXPECT_EQ(test, dev[12 + 500], bounced ? skb->data[500] : (u8)~skb->data[500]);
 	KUNIT_EXPECT_EQ(test, memcmp(dev + 12 + 501, skb->data + 501, 499), 0);

@@ -232,9 +232,9 @@ stock_boot() {
 }
 
 # The one failure a boot is retried for, once, and only a stock boot: an
-# interrupt return under QEMU 7.2's TCG that loads RFLAGS from the saved
-# RDI, so a pointer's bits set TF: a #DB single-step in kernel mode, then
-# usually a double fault. About once in 300 unplug cycles on stock 6.12
+# interrupt under QEMU 7.2's TCG that comes back with RFLAGS equal to the
+# interrupted RDI, so a pointer's bits set TF: a #DB single-step in kernel
+# mode, then usually a double fault. About once in 300 unplug cycles on stock 6.12
 # behind the emulated IOMMU, each time 1-2 s after a replug, in a new
 # task's first allocation (README.md). Any other failure, or this one
 # beside another, is never retried; the first try's logs stay, as
