@@ -267,8 +267,8 @@ stock_step() {
 # them past it.)
 builds_done=$steps/builds.done
 newest_stock() {
-	local t newest
-	for ((t = 0; t < 3600 && ! -e $builds_done; t += 5)); do sleep 5; done
+	local t=0 newest
+	while [[ ! -e $builds_done ]] && ((t < 3600)); do sleep 5; t=$((t + 5)); done
 	mapfile -t newest < <(new_kernels)
 	((${#newest[@]})) && echo "${newest[-1]}"
 }
