@@ -163,6 +163,18 @@ void nbpool_packet_cpu_wrote(struct nbpool_packet *pkt)
 	pkt->flags |= NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED;
 }
 
+/* Hand [@offset, @offset + @len) of @pkt's first buffer to the device. */
+static void nbpool_head_sync_for_device(struct nbpool_packet *pkt, unsigned int offset,
+					unsigned int len)
+{
+	struct nbpool *pool = pkt->pool;
+
+	if (pool->dma_sync && len)
+		dma_sync_single_range_for_device(pool->dev, pkt->buf_dma, offset, len,
+						 pool->dma_dir);
+	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
+}
+
 /**
  * nbpool_packet_sync_for_device() - hand data the CPU wrote to the device
  * @pkt: a packet held by the caller
@@ -177,15 +189,12 @@ void nbpool_packet_sync_for_device(struct nbpool_packet *pkt)
 	struct nbpool *pool = pkt->pool;
 	unsigned int i;
 
-	if (pool->dma_sync && pkt->len)
-		dma_sync_single_range_for_device(pool->dev, pkt->buf_dma, pkt->offset,
-						 pkt->len, pool->dma_dir);
+	nbpool_head_sync_for_device(pkt, pkt->offset, pkt->len);
 	for (i = 0; pool->dma_sync && i < pkt->nr_frags; i++)
 		if (pkt->frags[i].len)
 			dma_sync_single_range_for_device(pool->dev, pkt->frags[i].dma,
 							 pkt->frags[i].offset, pkt->frags[i].len,
 							 pool->dma_dir);
-	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
 }
 EXPORT_SYMBOL(nbpool_packet_sync_for_device);
 
@@ -209,17 +218,11 @@ EXPORT_SYMBOL(nbpool_packet_sync_for_device);
 int nbpool_packet_sync_range_for_device(struct nbpool_packet *pkt, unsigned int offset,
 					unsigned int len)
 {
-	struct nbpool *pool;
-
 	if (!nbpool_packet_held(pkt, __func__))
 		return -EINVAL;
 	if (unlikely(!nbpool_fits(offset, len, pkt->data_end)))
 		return nbpool_bad_bounds(pkt, __func__, offset, len);
-	pool = pkt->pool;
-	if (pool->dma_sync && len)
-		dma_sync_single_range_for_device(pool->dev, pkt->buf_dma, offset, len,
-						 pool->dma_dir);
-	pkt->flags &= ~(NBPOOL_PKT_CPU_SYNCED | NBPOOL_PKT_FRAGS_SYNCED);
+	nbpool_head_sync_for_device(pkt, offset, len);
 	return 0;
 }
 EXPORT_SYMBOL(nbpool_packet_sync_range_for_device);
