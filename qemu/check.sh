@@ -238,11 +238,10 @@ stock_boot() {
 # The one failure a boot is retried for, once, and only a stock boot: an
 # interrupt under QEMU 7.2's TCG that comes back with RFLAGS equal to the
 # interrupted RDI, so a pointer's bits set TF: a #DB single-step in kernel
-# mode, then usually a double fault. About once in 300 unplug cycles on stock 6.12
-# behind the emulated IOMMU, each time 1-2 s after a replug, in a new
-# task's first allocation (README.md). Any other failure, or this one
-# beside another, is never retried; the first try's logs stay, as
-# NAME.try1.*.
+# mode, then usually a double fault. Seen only on stock 6.12 with
+# interrupt remapping on, in a new task's first allocation after a replug
+# (README.md). Any other failure, or this one beside another, is never
+# retried; the first try's logs stay, as NAME.try1.*.
 tcg_rflags_fault='^FAIL [^ ]+ guest: kernel reported: (Oops: double fault|WARNING: .*exc_debug_kernel)'
 stock_step() {
 	local name=$1 sfx
@@ -265,7 +264,7 @@ stock_step() {
 # case, so that a neighbour cannot stretch one past the hung-task limit.)
 # make check-full runs the other builds in the foreground, the 7.x debug
 # kernel among them, before the first debug boot, and the newest stock
-# kernel second in the stock lane, once those builds are done (the lane
+# kernel third in the stock lane, once those builds are done (the lane
 # started before the build root existed). (The unplug cycles' time limit
 # grows with their number, so a build beside them cannot stretch 50 of
 # them past it.)
@@ -276,17 +275,14 @@ newest_stock() {
 	mapfile -t newest < <(new_kernels)
 	((${#newest[@]})) && echo "${newest[-1]}"
 }
-say "in the background from now on: stock ${stock[0]% *}, then$( ((full)) && echo " the newest stock kernel, then") stock ${stock[1]% *}, each a boot on one core (about 5 minutes each$( ((full)) && echo "; 17, 15 and 15 at full length")); logs: $steps/stock-*.out"
-# In make check-full stock 6.12 goes last: its 50 cycles then run after
-# the debug boots, beside which the TCG fault (stock_step) came twice in a
-# row.
+say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}$( ((full)) && echo ", then the newest"), each a boot on one core (about 5 minutes each$( ((full)) && echo "; 15, 12 and 12 at full length")); logs: $steps/stock-*.out"
 (
 	stock_boot ${stock[0]}
+	stock_boot ${stock[1]}
 	if ((full)) && newest=$(newest_stock); then
 		echo "$newest" >"$steps/stock-newest"
 		stock_boot $newest
 	fi
-	stock_boot ${stock[1]}
 ) &
 lane_stock=$!
 
