@@ -16,7 +16,7 @@
  * sizes, through a device reset); scatter-gather and checksum offload,
  * the sum taken while copying into the pool; XDP (every verdict, XDP_TX
  * from the RX buffer itself, ndo_xdp_xmit, multi-buffer frames); suspend
- * and resume. make check drives it with ping, TCP with checksums, UDP
+ * and resume; a TX watchdog that reports the ring. make check drives it with ping, TCP with checksums, UDP
  * overruns, MTU, ring and link changes, XDP programs, suspend, rmmod/insmod
  * and hot-unplug under traffic. Multiqueue and the device's own offloads
  * are not done yet.
@@ -132,6 +132,7 @@ enum {
 	NBVN_TX_KICKS,
 	NBVN_TX_XDP,		/* frames XDP sent: XDP_TX and ndo_xdp_xmit */
 	NBVN_TX_XDP_DROPS,	/* frames XDP sent that found the ring full or the device resetting */
+	NBVN_TX_TIMEOUTS,	/* times the stack's watchdog found the queue stuck */
 	NBVN_TX_NSTATS
 };
 
@@ -788,6 +789,27 @@ static int nbvn_xdp_xmit(struct net_device *ndev, int n, struct xdp_frame **fram
 	return sent;
 }
 
+/*
+ * ndo_tx_timeout: the stack's watchdog found the queue stopped, nothing
+ * sent for watchdog_timeo (its WARN comes first). Under the queue's lock,
+ * in the timer softirq. Says where the ring stands, then polls it: a lost
+ * interrupt is the one cause the driver can recover from alone; a device
+ * that stopped completing stays stuck, and says so again.
+ */
+static void nbvn_tx_timeout(struct net_device *ndev, unsigned int txqueue)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+	struct nbvn_vq *vq = &vi->tx;
+
+	nbvn_stat_add(&vi->tx_stats, NBVN_TX_TIMEOUTS, 1);
+	netdev_err(ndev, "TX queue %u timed out: %u of %u descriptors free; avail idx %u (%u rung), used idx %u (%u reaped), used_event %u, avail flags %#x%s\n",
+		   txqueue, vq->nr_free, vq->num, vq->avail_idx, vq->kicked_idx,
+		   nbvn_u16(READ_ONCE(vq->vring.used->idx)), vq->last_used,
+		   nbvn_u16(READ_ONCE(vring_used_event(&vq->vring))),
+		   nbvn_u16(READ_ONCE(vq->vring.avail->flags)), vq->broken ? ", ring broken" : "");
+	nbvn_napi_schedule(&vi->tx_napi, vq);
+}
+
 static irqreturn_t nbvn_rx_irq(int irq, void *data)
 {
 	struct nbvn *vi = data;
@@ -880,7 +902,7 @@ static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *
 /* ethtool -S: the driver's own counters, then each pool's under its prefix. */
 static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_ring_empty", "tx_ring_full", "rx_ring_posted", "tx_ring_posted",
-	"rx_kicks", "tx_kicks", "tx_xdp", "tx_xdp_drops",
+	"rx_kicks", "tx_kicks", "tx_xdp", "tx_xdp_drops", "tx_timeouts",
 };
 
 static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
@@ -926,6 +948,7 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 	*data++ = tx[NBVN_TX_KICKS];
 	*data++ = tx[NBVN_TX_XDP];
 	*data++ = tx[NBVN_TX_XDP_DROPS];
+	*data++ = tx[NBVN_TX_TIMEOUTS];
 	if (!vi->rx_pool) {	/* a ring change failed and left no pools */
 		memset(data, 0, 2 * nbpool_ethtool_stats_count() * sizeof(*data));
 		return;
@@ -1188,9 +1211,11 @@ static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, struct bpf_prog
 	struct bpf_prog *old_prog = rtnl_dereference(vi->xdp_prog);
 	u16 old_rx = vi->rx_num, old_tx = vi->tx_num;
 	struct net_device *ndev = vi->ndev;
-	bool running = netif_running(ndev);
+	bool running = netif_running(ndev), present = netif_device_present(ndev);
 	int err;
 
+	/* Detached meanwhile: the stack's TX watchdog judges no queue stopped on purpose. */
+	netif_device_detach(ndev);
 	if (running)
 		nbvn_stop(ndev);
 	rcu_assign_pointer(vi->xdp_prog, prog);
@@ -1202,11 +1227,13 @@ static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, struct bpf_prog
 		rcu_assign_pointer(vi->xdp_prog, old_prog);
 		if (nbvn_restart(vi, old_rx, old_tx)) {
 			netdev_err(ndev, "the old rings failed too: the device stays down\n");
-			running = false;
+			return err;	/* and detached: nothing transmits to it */
 		}
 	}
 	if (running)
 		nbvn_open(ndev);
+	if (present)
+		netif_device_attach(ndev);
 	return err;
 }
 
@@ -1318,6 +1345,7 @@ static const struct net_device_ops nbvn_netdev_ops = {
 	.ndo_change_mtu = nbvn_change_mtu,
 	.ndo_bpf = nbvn_bpf,
 	.ndo_xdp_xmit = nbvn_xdp_xmit,
+	.ndo_tx_timeout = nbvn_tx_timeout,
 };
 
 
