@@ -180,6 +180,8 @@ qemu_report=$(grep -v -E '^$|^qemu-system-x86_64: (terminating on signal|warning
 step=$(grep -a -m1 -E 'nbpool-step: |nbpool-result: ' <(tac "$log") || echo 'no step started')
 if hang=$(grep -m1 -o 'reported a hang: .*' "$NBPOOL_OUT/$name.monitor.log"); then
 	why="hung in $step (${hang#reported a hang: }; the stacks are in the log)"
+	# What the kernel said before the hang is often its cause.
+	[[ $scan_rc == 1 && $report != nbpool-hung:* ]] && why+="; before it the kernel reported: $report"
 elif [[ $rc == 124 || $rc == 137 ]] || grep -q 'time limit' "$NBPOOL_OUT/$name.monitor.log"; then
 	why="timed out after ${tmo}s in $step"
 elif [[ $scan_rc != 0 ]]; then

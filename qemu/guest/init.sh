@@ -34,6 +34,30 @@ finish() {
 	poweroff -f
 }
 
+# waiting PID: where PID and every process under it wait, as
+# "comm state wchan, ...": the hang's reason names the one that is stuck
+# (CI keeps only that line; a task asleep in S state is in no sysrq dump).
+waiting() {
+	for s in /proc/[0-9]*/stat; do cat "$s" 2>/dev/null && echo; done | awk -v root="$1" '
+		{
+			o = index($0, "("); c = index($0, ") ")
+			split(substr($0, c + 2), f, " ")
+			comm[$1] = substr($0, o + 1, c - o - 1); state[$1] = f[1]; parent[$1] = f[2]
+		}
+		END {
+			under[root] = 1
+			for (more = 1; more;) {
+				more = 0
+				for (p in parent)
+					if (!(p in under) && (parent[p] in under)) { under[p] = 1; more = 1 }
+			}
+			for (p in under)
+				if (p in comm) print p, comm[p], state[p]
+		}' | sort -n | while read -r p comm state; do
+		printf '%s %s %s, ' "$comm" "$state" "$(cat /proc/$p/wchan 2>/dev/null)"
+	done | sed 's/, $//' | cut -c1-400
+}
+
 # limited SECONDS CMD...: run CMD; if it is still running after SECONDS,
 # dump every blocked task and every CPU's stack to the console, end the
 # boot as hung and power off (a task stuck in the kernel cannot be killed).
@@ -45,7 +69,7 @@ limited() {
 	(
 		sleep "$secs"
 		kill -0 $pid 2>/dev/null || exit 0
-		echo "nbpool-hung: '$*' still running after $secs s; blocked tasks and CPUs follow" > /dev/console
+		echo "nbpool-hung: '$*' still running after $secs s, waiting: $(waiting $pid); blocked tasks and CPUs follow" > /dev/console
 		echo w > /proc/sysrq-trigger
 		echo l > /proc/sysrq-trigger
 		sleep 2

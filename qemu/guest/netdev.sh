@@ -271,7 +271,14 @@ udp_overrun() {
 	c0=$(ethstat "$PEER" eth1 rx_pool_rx_copies) e0=$(ethstat "$PEER" eth1 rx_ring_empty)
 	f0=$(ethstat "" eth0 tx_ring_full) td0=$(ifstat "" eth0 tx_dropped)
 	$PEER /udpburst recv 5002 1400 $1 /tmp/go > /tmp/udp.out &
-	while [ ! -e /tmp/go.ready ]; do sleep 0.1; done
+	recv=$!
+	for i in $(seq 300); do
+		[ -e /tmp/go.ready ] && break
+		kill -0 $recv 2>/dev/null || break
+		sleep 0.1
+	done
+	[ -e /tmp/go.ready ] ||
+		{ kill $recv 2>/dev/null; echo "udp: the peer's receiver never got ready"; return 1; }
 	sent=$(/udpburst send $B 5002 $2 1400 | awk '{print $2}')
 	sleep 1
 	touch /tmp/go
