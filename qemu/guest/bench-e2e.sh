@@ -12,11 +12,24 @@ up_ns() { awk '{printf "%.0f\n", $1 * 1e9}' /proc/uptime; }
 # after the PCI device in /proc/interrupts, whichever driver owns them).
 irqs() { awk '/0000:0[12]:00\.0/ {s += $2} END {print s + 0}' /proc/interrupts; }
 
-# kicks: doorbells both drivers rang so far, as each counts them in
-# ethtool -S (ours: rx_kicks, tx_kicks; virtio_net: rx_queue_0_kicks...).
+# ethstat_once NS DEV TOTAL PERQUEUE: one of a driver's ethtool -S counters,
+# counted once. A driver prints totals (names matching the awk regex
+# TOTAL), per-queue counters (PERQUEUE) or both: virtio_net on 6.1 only
+# rx_queue_0_kicks, from 6.10 rx_kicks and rx0_kicks, which summed together
+# counted every doorbell twice. The totals if there are any, else the sum
+# over the queues.
+ethstat_once() {
+	$1 /usr/local/sbin/ethtool -S $2 | awk -v t="$3" -v q="$4" '
+		{ sub(/:$/, "", $1) }
+		$1 ~ t { tot += $2; has = 1 }
+		$1 ~ q { per += $2 }
+		END { print has ? tot : per + 0 }'
+}
+
+# kicks: doorbells both drivers rang so far (ours: rx_kicks, tx_kicks).
 kicks() {
-	{ /usr/local/sbin/ethtool -S eth0; $PEER /usr/local/sbin/ethtool -S eth1; } |
-		awk '$1 ~ /kicks:$/ {s += $2} END {print s + 0}'
+	k='^(rx|tx)_kicks$' kq='^(rx|tx)(_queue_)?[0-9]+_kicks$'
+	echo $(( $(ethstat_once "" eth0 "$k" "$kq") + $(ethstat_once "$PEER" eth1 "$k" "$kq") ))
 }
 
 # mark: the counters report() takes its differences from.
@@ -66,18 +79,19 @@ tcp() {
 
 # xdp_drop COUNT: 64-byte frames to a port whose datagrams an XDP program
 # on the peer's NIC drops (/xdpload); counted per frame the program dropped
-# (both drivers name the counter ..._xdp_drops in ethtool -S).
-xdp_drops() { $PEER /usr/local/sbin/ethtool -S eth1 | awk '$1 ~ /xdp_drops:$/ {s += $2} END {print s + 0}'; }
+# (ours: the RX pool's rx_pool_xdp_drops; virtio_net: rx_xdp_drops or
+# rx_queue_0_xdp_drops), checked against what the sender's driver sent.
+xdp_drops() { ethstat_once "$PEER" eth1 '^rx_(pool_)?xdp_drops$' '^rx(_queue_)?[0-9]+_xdp_drops$'; }
 xdp_drop() {
 	$PEER /xdpload eth1 drop 5006 || return 1
 	sleep 1
-	d0=$(xdp_drops)
+	d0=$(xdp_drops) tx0=$(ifstat "" eth0 tx_packets)
 	mark
 	/udpburst send $B 5006 $1 18 > /dev/null
 	sleep 1	# the last frames reach the peer
 	frames=$(( $(xdp_drops) - d0 ))
 	b1=$(busy_ns) u1=$(up_ns)
 	$PEER /xdpload eth1 off
-	echo "bench: xdp_drop: $frames frames dropped" > /dev/console
+	echo "bench: xdp_drop: $frames frames dropped of $1 sent, $(( $(ifstat "" eth0 tx_packets) - tx0 )) frames on the wire" > /dev/console
 	report xdp_drop $frames $(( b1 - b0 )) $(( u1 - u0 - 1000000000 )) 0
 }
