@@ -791,22 +791,36 @@ static int nbvn_xdp_xmit(struct net_device *ndev, int n, struct xdp_frame **fram
 
 /*
  * ndo_tx_timeout: the stack's watchdog found the queue stopped, nothing
- * sent for watchdog_timeo (its WARN comes first). Under the queue's lock,
- * in the timer softirq. Says where the ring stands, then polls it: a lost
- * interrupt is the one cause the driver can recover from alone; a device
- * that stopped completing stays stuck, and says so again.
+ * sent for watchdog_timeo (its report comes first). In the timer softirq,
+ * under the device's tx_global_lock but not the queue's: the ring is read
+ * and the count written under that, as by every other writer, and the
+ * message printed after (netconsole may transmit on this queue). Then the
+ * ring is polled: a lost interrupt is the one cause the driver can recover
+ * from alone; a device that stopped completing stays stuck, and says so
+ * again.
  */
 static void nbvn_tx_timeout(struct net_device *ndev, unsigned int txqueue)
 {
+	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
 	struct nbvn *vi = netdev_priv(ndev);
 	struct nbvn_vq *vq = &vi->tx;
+	u16 nr_free, avail, kicked, used, last_used, used_event, flags;
+	bool broken;
 
+	__netif_tx_lock(txq, raw_smp_processor_id());
 	nbvn_stat_add(&vi->tx_stats, NBVN_TX_TIMEOUTS, 1);
+	nr_free = vq->nr_free;
+	avail = vq->avail_idx;
+	kicked = vq->kicked_idx;
+	used = nbvn_u16(READ_ONCE(vq->vring.used->idx));
+	last_used = vq->last_used;
+	used_event = nbvn_u16(READ_ONCE(vring_used_event(&vq->vring)));
+	flags = nbvn_u16(READ_ONCE(vq->vring.avail->flags));
+	broken = vq->broken;
+	__netif_tx_unlock(txq);
 	netdev_err(ndev, "TX queue %u timed out: %u of %u descriptors free; avail idx %u (%u rung), used idx %u (%u reaped), used_event %u, avail flags %#x%s\n",
-		   txqueue, vq->nr_free, vq->num, vq->avail_idx, vq->kicked_idx,
-		   nbvn_u16(READ_ONCE(vq->vring.used->idx)), vq->last_used,
-		   nbvn_u16(READ_ONCE(vring_used_event(&vq->vring))),
-		   nbvn_u16(READ_ONCE(vq->vring.avail->flags)), vq->broken ? ", ring broken" : "");
+		   txqueue, nr_free, vq->num, avail, kicked, used, last_used, used_event, flags,
+		   broken ? ", ring broken" : "");
 	nbvn_napi_schedule(&vi->tx_napi, vq);
 }
 
@@ -861,7 +875,14 @@ static int nbvn_open(struct net_device *ndev)
 	napi_schedule(&vi->tx_napi);
 	local_bh_enable();
 	nbvn_config_irq(0, vi);
-	netif_start_queue(ndev);
+	/*
+	 * Detached (a ring change, a resume), the queue waits for
+	 * netif_device_attach(), which wakes it and its qdisc: started here,
+	 * a transmit meanwhile could fill the ring, and that wake would then
+	 * clear the stop the full ring set.
+	 */
+	if (netif_device_present(ndev))
+		netif_start_queue(ndev);
 	return 0;
 }
 
