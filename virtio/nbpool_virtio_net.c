@@ -16,10 +16,10 @@
  * sizes, through a device reset); scatter-gather and checksum offload,
  * the sum taken while copying into the pool; XDP (every verdict, XDP_TX
  * from the RX buffer itself, ndo_xdp_xmit, multi-buffer frames); suspend
- * and resume; a TX watchdog that reports the ring. make check drives it with ping, TCP with checksums, UDP
- * overruns, MTU, ring and link changes, XDP programs, suspend, rmmod/insmod
- * and hot-unplug under traffic. Multiqueue and the device's own offloads
- * are not done yet.
+ * and resume; a TX watchdog that reports the ring. make check drives it
+ * with ping, TCP with checksums, UDP overruns, MTU, ring and link changes,
+ * XDP programs, suspend, rmmod/insmod and hot-unplug under traffic.
+ * Multiqueue and the device's own offloads are not done yet.
  */
 #include <linux/delay.h>
 #include <linux/module.h>

@@ -50,7 +50,7 @@ report() {
 udp64() {
 	touch /tmp/go8
 	$PEER /udpburst recv 5004 18 16777216 /tmp/go8 > /tmp/udp8.out &
-	while [ ! -e /tmp/go8.ready ]; do sleep 0.1; done
+	wait_ready /tmp/go8.ready $! || return 1
 	rx0=$(ifstat "$PEER" eth1 rx_packets)
 	mark
 	/udpburst send $B 5004 $1 18 > /dev/null

@@ -111,6 +111,20 @@ wait_listen() {
 	return 1
 }
 
+# wait_ready FILE PID: the receiver started in the background as PID has
+# made FILE, ready for what the test sends; false, saying so, if it died
+# or 30 s passed first (never a wait that only the hang limit ends).
+wait_ready() {
+	for i in $(seq 300); do
+		[ -e "$1" ] && return 0
+		kill -0 "$2" 2>/dev/null || break
+		sleep 0.1
+	done
+	kill "$2" 2>/dev/null
+	echo "the receiver never made $1"
+	return 1
+}
+
 transfer() {
 	from= to=$PEER addr=$B
 	[ "${2:-}" = back ] && from=$PEER to= addr=$A
@@ -271,14 +285,7 @@ udp_overrun() {
 	c0=$(ethstat "$PEER" eth1 rx_pool_rx_copies) e0=$(ethstat "$PEER" eth1 rx_ring_empty)
 	f0=$(ethstat "" eth0 tx_ring_full) td0=$(ifstat "" eth0 tx_dropped)
 	$PEER /udpburst recv 5002 1400 $1 /tmp/go > /tmp/udp.out &
-	recv=$!
-	for i in $(seq 300); do
-		[ -e /tmp/go.ready ] && break
-		kill -0 $recv 2>/dev/null || break
-		sleep 0.1
-	done
-	[ -e /tmp/go.ready ] ||
-		{ kill $recv 2>/dev/null; echo "udp: the peer's receiver never got ready"; return 1; }
+	wait_ready /tmp/go.ready $! || return 1
 	sent=$(/udpburst send $B 5002 $2 1400 | awk '{print $2}')
 	sleep 1
 	touch /tmp/go
@@ -566,7 +573,7 @@ xdp_cpumap() {
 	rm -f /tmp/go.ready
 	touch /tmp/go
 	/udpburst recv 5013 1000 4194304 /tmp/go > /tmp/udp.out &
-	while [ ! -e /tmp/go.ready ]; do sleep 0.1; done
+	wait_ready /tmp/go.ready $! || { xdp_off; return 1; }
 	sent=$($PEER /udpburst send $A 5013 200 1000 1000 | awk '{print $2}')
 	wait
 	moved=$(xdp_moved /tmp/xdp.0)
@@ -961,7 +968,7 @@ netconsole_under_traffic() {
 	# sink had given up a second before the first line).
 	$PEER /udpsink 6666 120 /tmp/nc.ready "line 2000 of 2000" > /tmp/nc.out &
 	ncl=$!
-	while [ ! -e /tmp/nc.ready ]; do sleep 0.1; done
+	wait_ready /tmp/nc.ready $ncl || return 1
 	# The stock kernels build configfs, which netconsole needs, as a module.
 	[ -e /configfs.ko ] && ! [ -d /sys/module/configfs ] && insmod /configfs.ko
 	insmod /netconsole.ko netconsole=6665@$A/eth0,6666@$B/$mac || return 1
