@@ -17,6 +17,11 @@
 #   -k KO        a KUnit module the plan loads: every suite it was built
 #                with must report, every case it declares must pass
 #   -m DIR       put every module built in DIR (build-modules.sh) in /
+#   -n NET       the NICs' backend: hub (QEMU's hub, the default: one
+#                queue, no virtio-net header, so no offloads) or tap (two
+#                multiqueue taps bridged in a network namespace of this
+#                boot's own: two queue pairs per NIC and every offload;
+#                nothing leaves the namespace)
 #   -x DIR       put the kernel's own modules a plan may load, found under
 #                DIR (/lib/modules/<version>, or the test kernel's), in /
 #                (virtio_pci_modern_dev on 6.1, virtio_net, netconsole...)
@@ -29,14 +34,15 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-cmdline= smp=2 tmo=300 iommu=iommu accel=tcg qemu_extra=
+cmdline= smp=2 tmo=300 iommu=iommu net=hub accel=tcg qemu_extra=
 settings=() kunit_kos=() warns=() files=()
-while getopts c:e:i:k:m:q:s:t:w:x:1 opt; do
+while getopts c:e:i:k:m:n:q:s:t:w:x:1 opt; do
 	case $opt in
 	c) cmdline+=" $OPTARG" ;;
 	e) settings+=("$OPTARG") ;;
 	i) iommu=$OPTARG ;;
 	k) kunit_kos+=("$OPTARG") ;;
+	n) net=$OPTARG ;;
 	m) while read -r ko; do files+=("$ko:$(basename "$ko")"); done < <(find "$OPTARG" -name '*.ko') ;;
 	x) mkdir -p "$NBPOOL_OUT/$$.mods"	# per boot: boots run side by side
 	   while read -r ko; do
@@ -72,6 +78,28 @@ guest_fail() {
 	exit 0
 }
 
+# tap_net NS: the tap topology's network namespace NS: a bridge, and on it
+# tap0 and tap1 (multiqueue, for NIC 0 and 1), no IPv6 (nothing of the
+# host's own may reach the guests' counters).
+tap_net() {
+	ip netns add "$1" && ip netns exec "$1" sh -ec '
+		if [ -d /proc/sys/net/ipv6 ]; then
+			echo 1 >/proc/sys/net/ipv6/conf/all/disable_ipv6
+			echo 1 >/proc/sys/net/ipv6/conf/default/disable_ipv6
+		fi
+		ip link add br0 type bridge
+		for i in 0 1; do
+			ip tuntap add dev tap$i mode tap multi_queue
+			ip link set tap$i master br0 up
+		done
+		ip link set br0 up'
+}
+case $net in
+hub) nic_opts= ;;
+tap) nic_opts=,mq=on,vectors=6 ;;	# a vector per queue, and one for config changes
+*) die "boot.sh: -n hub or -n tap, not '$net'" ;;
+esac
+
 cd "$NBPOOL_TOP"
 rm -f "$log" "$verdict" "$qlog" "$initrd"
 nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
@@ -80,7 +108,7 @@ env=$NBPOOL_OUT/$name.env
 	echo "nonce=$nonce"
 	echo "dma=$iommu"
 	for kv in "${settings[@]}"; do printf '%s=%q\n' "${kv%%=*}" "${kv#*=}"; done
-	printf 'NIC0_SPEC=%q\nNIC1_SPEC=%q\n' "$(nbpool_nic 0)" "$(nbpool_nic 1)"
+	printf 'NIC0_SPEC=%q\nNIC1_SPEC=%q\n' "$(nbpool_nic 0 "$nic_opts")" "$(nbpool_nic 1 "$nic_opts")"
 } >"$env"
 [[ -f $kernel ]] || guest_fail "no kernel image $kernel"
 plan=$NBPOOL_OUT/$name.plan
@@ -116,11 +144,21 @@ swiotlb)
 	cmdline="swiotlb=262144,force$cmdline" ;;
 *) die "boot.sh: -i iommu or -i swiotlb, not '$iommu'" ;;
 esac
-nics=()
+nics=() netns=()
+if [[ $net == tap ]]; then
+	ns=nbpool-$$
+	trap 'ip netns del "$ns" 2>/dev/null' EXIT
+	tap_net "$ns" 2>"$NBPOOL_OUT/$name.net.log" ||
+		guest_fail "tap network: $(tail -n1 "$NBPOOL_OUT/$name.net.log")"
+	netns=(ip netns exec "$ns")
+fi
 for i in 0 1; do
+	case $net in
+	hub) backend=hubport,id=n$i,hubid=0 ;;
+	tap) backend=tap,id=n$i,ifname=tap$i,script=no,downscript=no,vhost=off,queues=2 ;;
+	esac
 	nics+=(-device "pcie-root-port,id=rp$i,chassis=$((i + 1)),slot=$((i + 1))"
-	       -netdev "hubport,id=n$i,hubid=0"
-	       -device "$(nbpool_nic "$i")")
+	       -netdev "$backend" -device "$(nbpool_nic "$i" "$nic_opts")")
 done
 
 # The monitor agent does what the guest asks of QEMU's monitor (hot-unplug,
@@ -138,7 +176,7 @@ t0=$(date +%s)
 # erms=off,fsrm=off: TCG runs "rep movsb" one byte per step; without those
 # features the guest's memcpy and user copies move 8 bytes at a time (the
 # stock driver boot's traffic runs about a fifth faster).
-timeout -k 10 $((tmo + 30)) qemu-system-x86_64 \
+timeout -k 10 $((tmo + 30)) "${netns[@]}" qemu-system-x86_64 \
 	-machine "$machine" -accel "$accel" -cpu max,erms=off,fsrm=off -smp "$smp" -m 2G \
 	"${dma[@]}" "${nics[@]}" $qemu_extra \
 	-kernel "$kernel" -initrd "$initrd" \

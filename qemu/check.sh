@@ -235,6 +235,14 @@ stock_boot() {
 		"stock-$series" "$(stock_image "$kver")" "selftest traffic netconsole events unload"
 }
 
+# tap_boot SERIES KVER: the tap topology (boot.sh -n tap) on a stock
+# kernel, on one core like the stock boots: a backend that carries
+# virtio-net headers, two queue pairs per NIC.
+tap_boot() {
+	step_run "tap-$1" 900 qemu/boot.sh -1 -n tap -m "$NBPOOL_OUT/build/$2" -x "$(stock_modules "$2")" \
+		-c intremap=off -t 800 "${stock_traffic[@]}" "tap-$1" "$(stock_image "$2")" tap
+}
+
 # The one failure a boot is retried for, once, and only a stock boot: an
 # interrupt under QEMU 7.2's TCG that comes back with RFLAGS equal to the
 # interrupted RDI, so a pointer's bits set TF: a #DB single-step in kernel
@@ -275,10 +283,11 @@ newest_stock() {
 	mapfile -t newest < <(new_kernels)
 	((${#newest[@]})) && echo "${newest[-1]}"
 }
-say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}$( ((full)) && echo ", then the newest"), each a boot on one core (about 5 minutes each$( ((full)) && echo "; 15, 12 and 12 at full length")); logs: $steps/stock-*.out"
+say "in the background from now on: stock ${stock[0]% *}, then stock ${stock[1]% *}, then ${stock[1]% *} on the tap topology$( ((full)) && echo ", then the newest"), each a boot on one core (about 5 minutes each, the tap boot 2$( ((full)) && echo "; 15, 12 and 12 at full length")); logs: $steps/stock-*.out, $steps/tap-*.out"
 (
 	stock_boot ${stock[0]}
 	stock_boot ${stock[1]}
+	tap_boot ${stock[1]}
 	if ((full)) && newest=$(newest_stock); then
 		echo "$newest" >"$steps/stock-newest"
 		stock_boot $newest
@@ -330,6 +339,7 @@ say "waiting for the stock boots"
 wait $lane_stock
 step_collect "stock-${stock[0]%% *}"
 step_collect "stock-${stock[1]%% *}"
+step_collect "tap-${stock[1]%% *}"
 if ((full)); then
 	if read -r series kver 2>/dev/null <"$steps/stock-newest"; then
 		step_collect "stock-$series"

@@ -96,12 +96,13 @@ stock_modules() {
 # stock_kernel SERIES: the version stock_kernels picks for SERIES, or nothing.
 stock_kernel() { stock_kernels | awk -v s="$1" '$1 == s {print $2}'; }
 
-# nbpool_nic I: QEMU's -device argument for test NIC I (0 or 1), behind root
-# port rpI. The guest plugs a removed NIC back with "device_add <this>".
+# nbpool_nic I [OPTS]: QEMU's -device argument for test NIC I (0 or 1),
+# behind root port rpI, with more properties OPTS (",name=value..."). The
+# guest plugs a removed NIC back with "device_add <this>".
 # No ats=on: behind a root port the guest then enables ATS, and the debug
 # kernel hung (guest frozen, no report) within seconds of traffic under
 # QEMU 7.2; without ATS every DMA is still translated by the IOMMU.
 nbpool_nic() {
-	printf 'virtio-net-pci,netdev=n%s,bus=rp%s,id=nic%s,mac=52:54:00:00:00:1%s,iommu_platform=on,disable-legacy=on' \
-		"$1" "$1" "$1" "$1"
+	printf 'virtio-net-pci,netdev=n%s,bus=rp%s,id=nic%s,mac=52:54:00:00:00:1%s,iommu_platform=on,disable-legacy=on%s' \
+		"$1" "$1" "$1" "$1" "${2:-}"
 }

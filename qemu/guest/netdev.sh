@@ -163,23 +163,28 @@ t() {
 	result $lim "$name" eval "$*"
 }
 
-# pool_check NS DEV RX|TX: one pool of DEV against the driver's own ledger.
-# The pool's walk of its buffers must list exactly the buffers its counters
-# say are not free, as many of them held by the driver as the driver has
-# posted to that ring (ethtool -S rx_ring_posted / tx_ring_posted), and no
-# bad call. Retried: a frame may arrive between the reads.
+# pool_check NS DEV RX|TX: DEV's pools of one direction (one per queue
+# pair: <bus>-rx, <bus>-rx1, ...) against the driver's own ledger. The
+# pools' walks of their buffers must list exactly the buffers their
+# counters say are not free, as many of them held by the driver as the
+# driver has posted to those rings (ethtool -S rx_ring_posted /
+# tx_ring_posted), and no bad call. Retried: a frame may arrive between the
+# reads.
 pool_check() {
 	bus=$($1 /usr/local/sbin/ethtool -i $2 | awk '$1 == "bus-info:" {print $2}')
-	d=/sys/kernel/debug/nbpool/$bus-$3
+	pools=$(ls -d /sys/kernel/debug/nbpool/$bus-$3 /sys/kernel/debug/nbpool/$bus-$3[0-9]* 2>/dev/null)
+	[ -n "$pools" ] || { echo "pools: $2 ($bus) has no $3 pool"; return 1; }
 	for try in 1 2 3 4 5; do
 		ring=$(ethstat "$1" $2 ${3}_ring_posted)
-		out=$(wc -l < $d/outstanding) drv=$(grep -c ' driver$' $d/outstanding)
-		set -- "$1" "$2" "$3" $(awk '{v[$1] = $2} END {print v["buffers"] - v["buffers_free"],
-			v["bad_calls"]}' $d/stats)
+		out=$(cat $(for d in $pools; do echo $d/outstanding; done) | wc -l)
+		drv=$(cat $(for d in $pools; do echo $d/outstanding; done) | grep -c ' driver$')
+		set -- "$1" "$2" "$3" $(for d in $pools; do cat $d/stats; done | awk '
+			$1 == "buffers" {b += $2} $1 == "buffers_free" {f += $2} $1 == "bad_calls" {c += $2}
+			END {print b - f, c + 0}')
 		[ "$out" = "$4" ] && [ "$drv" = "$ring" ] && [ "$5" = 0 ] && return 0
 		sleep 0.2
 	done
-	echo "pool $d: walk lists $out buffers ($drv with the driver), counters say $4 are out;" \
+	echo "pools" $pools: "walks list $out buffers ($drv with the driver), counters say $4 are out;" \
 	     "the driver has $ring posted; bad calls $5"
 	return 1
 }
@@ -627,42 +632,66 @@ link_under_traffic() {
 		{ echo "link: ping lost packets after the flaps"; return 1; }
 }
 
-# tx_full_down_up: down and up with a stopped TX queue. With the peer's
-# link down its driver reaps nothing, so the device can deliver nothing,
-# eth0's TX ring fills and its queue stops: at a full ring, or earlier at
-# BQL's byte limit. eth0 goes down, the peer comes back, and the device
-# completes every frame while eth0's NAPIs are off: when eth0 comes up
-# those completions must be reaped, or its TX stays dead.
-tx_full_down_up() {
+# tx_stall: the peer's eth1 down (its driver reaps nothing, so the device
+# can deliver nothing) while eth0 sends UDP until its TX ring fills and its
+# queue stops: at a full ring, or earlier at BQL's byte limit. STALLED is
+# 5 once nothing more was posted for half a second; POSTED and TOTAL say
+# how many of the ring's descriptors were in use. The sender is killed.
+tx_stall() {
 	$PEER $IP link set eth1 down
 	$IP neigh replace $B lladdr $($PEER cat /sys/class/net/eth1/address) dev eth0 nud permanent
 	/udpburst send $B 9 100000 1000 >/dev/null 2>&1 &
 	sender=$!
-	total=$(ethstat "" eth0 tx_pool_buffers)
-	# Stopped: the sender runs, yet nothing more is posted for half a second.
-	last=-1 same=0
+	TOTAL=$(ethstat "" eth0 tx_pool_buffers)
+	last=-1 STALLED=0
 	for i in $(seq 100); do
-		posted=$(ethstat "" eth0 tx_ring_posted)
-		if [ "$posted" = "$last" ] && [ "$posted" -gt 0 ]; then
-			same=$((same + 1))
-			[ $same = 5 ] && break
+		POSTED=$(ethstat "" eth0 tx_ring_posted)
+		if [ "$POSTED" = "$last" ] && [ "$POSTED" -gt 0 ]; then
+			STALLED=$((STALLED + 1))
+			[ $STALLED = 5 ] && break
 		else
-			same=0 last=$posted
+			STALLED=0 last=$POSTED
 		fi
 		sleep 0.1
 	done
-	$IP link set eth0 down
 	kill $sender 2>/dev/null
 	wait $sender
+}
+
+# tx_full_down_up: down and up with a stopped TX queue (tx_stall). eth0
+# goes down, the peer comes back, and the device completes every frame
+# while eth0's NAPIs are off: when eth0 comes up those completions must be
+# reaped, or its TX stays dead.
+tx_full_down_up() {
+	tx_stall
+	$IP link set eth0 down
 	$PEER $IP link set eth1 up
 	sleep 2		# the device drains eth0's ring meanwhile
 	$IP link set eth0 up
 	$IP neigh del $B dev eth0
-	[ $same = 5 ] ||
-		{ echo "txfull: eth0's TX queue never stopped (last $posted of $total descriptors posted)"; return 1; }
+	[ $STALLED = 5 ] ||
+		{ echo "txfull: eth0's TX queue never stopped (last $POSTED of $TOTAL descriptors posted)"; return 1; }
 	reach || { echo "txfull: no ping through once eth0 came back up"; return 1; }
 	transfer 4 || { echo "txfull: a transfer after eth0 came back up failed"; return 1; }
-	echo "txfull: the queue stopped with $posted of $total descriptors posted; TX works after link up"
+	echo "txfull: the queue stopped with $POSTED of $TOTAL descriptors posted; TX works after link up"
+}
+
+# tx_full_up_stalled: as tx_full_down_up, but eth0 comes up while its ring
+# is still full (the peer still down): its queue must stay stopped, not
+# hand the next frame to a ring with no room for it (a WARN, and a panic
+# under panic_on_warn), until the peer comes back and the ring drains.
+tx_full_up_stalled() {
+	tx_stall
+	$IP link set eth0 down
+	$IP link set eth0 up
+	ping -q -c 2 -i 0.2 -W 1 $B >/dev/null 2>&1	# frames for the stopped queue
+	$PEER $IP link set eth1 up
+	$IP neigh del $B dev eth0
+	[ $STALLED = 5 ] ||
+		{ echo "txfull: eth0's TX queue never stopped (last $POSTED of $TOTAL descriptors posted)"; return 1; }
+	reach || { echo "txfull: no ping through once the peer came back"; return 1; }
+	transfer 4 || { echo "txfull: a transfer after the peer came back failed"; return 1; }
+	echo "txfull: up with $POSTED of $TOTAL descriptors posted; TX works once the ring drains"
 }
 
 # tx_csum_in_copy: both ends offer scatter-gather and checksum offload
@@ -748,6 +777,177 @@ rings_resize() {
 		rings_are "" eth0 256 256 && rings_are "$PEER" eth1 256 256 && reach ||
 		{ echo "rings: back to 256 failed"; return 1; }
 	echo "rings: 64/32 under traffic, 16/16 on the peer, bad sizes refused, back to 256"
+}
+
+# tap_intree: on the tap topology, the in-tree virtio_net shows eth0 with
+# 2 combined channels and TSO on, and TCP reaches the peer in frames
+# larger than the MTU (GSO frames through the device, GRO aside: the
+# driver counts what the device handed it). Then TCP the other way.
+tap_intree() {
+	ch=$(/usr/local/sbin/ethtool -l eth0 | awk '/^Current/ {c = 1} c && $1 == "Combined:" {print $2}')
+	tso=$(/usr/local/sbin/ethtool -k eth0 | awk '$1 == "tcp-segmentation-offload:" {print $2}')
+	[ "$ch" = 2 ] && [ "$tso" = on ] || { echo "tap: eth0 has '$ch' combined channels, TSO '$tso'"; return 1; }
+	set -- $(ifstat "$PEER" eth1 rx_packets) $(ifstat "$PEER" eth1 rx_bytes)
+	transfer 8 || return 1
+	set -- $(($(ifstat "$PEER" eth1 rx_packets) - $1)) $(($(ifstat "$PEER" eth1 rx_bytes) - $2))
+	[ $(($2 / $1)) -gt 1514 ] ||
+		{ echo "tap: the peer received $1 frames of $(($2 / $1)) bytes on average: none above the MTU"; return 1; }
+	transfer 8 back &&
+		echo "tap: 2 combined channels, TSO on; 8 MiB arrived in $1 frames of $(($2 / $1)) bytes on average"
+}
+
+# tap_offloads: on the tap topology eth0's device sums and segments what
+# eth0 sends (VIRTIO_NET_F_CSUM, HOST_TSO4: asked through the packets'
+# offload metadata) and tells eth0 what it knows of what it receives
+# (GUEST_CSUM). NIC1 comes back without GUEST_CSUM (guest_csum=off), so
+# the host segments eth0's TSO frames and completes their sums before
+# eth1's stack checks every one. TCP each way arrives intact, no receiver
+# counts a bad checksum; eth0 sent frames larger than the MTU and eth1
+# received none; eth0 asked its device for the sum of (nearly) every frame
+# and its pool's copy summed none; eth0 received (nearly) every frame with
+# the device's checksum state, eth1 none.
+tap_offloads() {
+	replug_nic1 's/$/,guest_csum=off/' && nbvn_claim && peer_up ||
+		{ echo "offloads: NIC1 without guest_csum did not come up"; return 1; }
+	tso=$(/usr/local/sbin/ethtool -k eth0 | awk '$1 == "tcp-segmentation-offload:" {print $2}')
+	e0=$(csum_errors "") p0=$(csum_errors "$PEER")
+	set -- $(csum_stats "" eth0) $(csum_stats "$PEER" eth1)
+	tp=$(ifstat "" eth0 tx_packets) tb=$(ifstat "" eth0 tx_bytes)
+	rp=$(ifstat "$PEER" eth1 rx_packets) rb=$(ifstat "$PEER" eth1 rx_bytes)
+	transfer $mib
+	rc=$?
+	tp=$(( $(ifstat "" eth0 tx_packets) - tp )) tb=$(( $(ifstat "" eth0 tx_bytes) - tb ))
+	rp=$(( $(ifstat "$PEER" eth1 rx_packets) - rp )) rb=$(( $(ifstat "$PEER" eth1 rx_bytes) - rb ))
+	r0=$(ifstat "" eth0 rx_packets)
+	transfer $mib back || rc=1
+	r0=$(( $(ifstat "" eth0 rx_packets) - r0 ))
+	set -- $(csum_stats "" eth0 $1 $2 $3 $4) $(csum_stats "$PEER" eth1 $5 $6 $7 $8)
+	e=$(( $(csum_errors "") - e0 )) p=$(( $(csum_errors "$PEER") - p0 ))
+	nic1_restore || return 1
+	[ $rc = 0 ] || { echo "offloads: a transfer failed"; return 1; }
+	[ $e = 0 ] && [ $p = 0 ] || { echo "offloads: receivers counted $e (here) and $p (peer) bad checksums"; return 1; }
+	[ "$tso" = on ] && [ $((tb / tp)) -gt 1514 ] && [ $((rb / rp)) -le 1514 ] ||
+		{ echo "offloads: TSO '$tso'; eth0 sent $tp frames of $((tb / tp)) bytes on average, eth1 received $rp of $((rb / rp))"; return 1; }
+	[ $1 -ge $((tp * 9 / 10)) ] && [ $2 = 0 ] ||
+		{ echo "offloads: eth0 asked its device for $1 sums over $tp frames, its pool's copy did $2"; return 1; }
+	[ $(($3 + $4)) -ge $((r0 * 9 / 10)) ] && [ $(($7 + $8)) = 0 ] ||
+		{ echo "offloads: the device's checksum state on $3 + $4 of eth0's $r0 frames, and on $7 + $8 at eth1 (guest_csum=off)"; return 1; }
+	echo "offloads: eth0 sent $tp frames of $((tb / tp)) bytes on average (eth1 received $rp of $((rb / rp))), asked its device for $1 sums, its copy did $2; of $r0 frames eth0 received, $3 came checked and $4 to be summed"
+}
+
+# tap_multiqueue: on the tap topology each NIC has 2 queue pairs (ethtool
+# -l: 2 combined, at most 2), and every queue carries frames: from each
+# side, 8 UDP senders on each CPU (XPS sends each CPU's on its own queue;
+# the host spreads 16 flows over the peer's RX queues by their hash) make
+# every rx<n>_packets and tx<n>_packets counter of both NICs grow. Then
+# ethtool -L eth0 to 1 pair under UDP traffic: TCP each way intact; back
+# to 2: TCP intact, and the per-queue counters still add up to the
+# interface's (those of a queue out of use are kept).
+tap_multiqueue() {
+	for side in "eth0" "eth1 peer"; do
+		set -- $side
+		ns=
+		[ -n "${2:-}" ] && ns=$PEER
+		set -- $(channels "$ns" $1)
+		[ "$*" = "2 2" ] || { echo "mq: ${side% *} has combined channels '$*', not 2 of 2"; return 1; }
+	done
+	b0=$(queue_counts "" eth0) b1=$(queue_counts "$PEER" eth1)
+	udp_flows "" $B && udp_flows "$PEER" $A || return 1
+	a0=$(queue_counts "" eth0) a1=$(queue_counts "$PEER" eth1)
+	for q in 1 2 3 4; do
+		[ $(echo $a0 | cut -d' ' -f$q) -gt $(echo $b0 | cut -d' ' -f$q) ] &&
+			[ $(echo $a1 | cut -d' ' -f$q) -gt $(echo $b1 | cut -d' ' -f$q) ] ||
+			{ echo "mq: rx0 tx0 rx1 tx1 packets went from '$b0' to '$a0' on eth0, '$b1' to '$a1' on eth1"; return 1; }
+	done
+	bg_start
+	/usr/local/sbin/ethtool -L eth0 combined 1 2> /tmp/mq.err
+	rc=$?
+	bg_stop
+	[ $rc = 0 ] || { echo "mq: ethtool -L eth0 combined 1 failed: $(cat /tmp/mq.err)"; return 1; }
+	set -- $(channels "" eth0)
+	[ "$*" = "1 2" ] && reach && transfer 4 && transfer 4 back ||
+		{ echo "mq: on 1 of 2 pairs ('$*'), no traffic"; return 1; }
+	/usr/local/sbin/ethtool -L eth0 combined 2 && reach && transfer 4 && transfer 4 back ||
+		{ echo "mq: back on 2 pairs, no traffic"; return 1; }
+	set -- $(queue_counts "" eth0)
+	[ $(($1 + $3)) = "$(ifstat "" eth0 rx_packets)" ] && [ $(($2 + $4)) = "$(ifstat "" eth0 tx_packets)" ] ||
+		{ echo "mq: eth0's queues count rx $1 + $3 and tx $2 + $4, the interface rx $(ifstat "" eth0 rx_packets) tx $(ifstat "" eth0 tx_packets)"; return 1; }
+	echo "mq: every queue of both NICs moved (eth0 rx0 tx0 rx1 tx1: $a0); ethtool -L 1 and 2 under traffic, TCP intact"
+}
+
+# channels NS DEV: "combined max_combined" from ethtool -l.
+channels() {
+	$1 /usr/local/sbin/ethtool -l $2 | awk '/^Pre-set/ {m = 1} /^Current/ {m = 2}
+		$1 == "Combined:" {c[m] = $2} END {print c[2], c[1]}'
+}
+
+# queue_counts NS DEV: DEV's rx0, tx0, rx1 and tx1 packets (ethtool -S).
+queue_counts() {
+	echo $(ethstat "$1" $2 rx0_packets) $(ethstat "$1" $2 tx0_packets) \
+		$(ethstat "$1" $2 rx1_packets) $(ethstat "$1" $2 tx1_packets)
+}
+
+# udp_flows NS ADDR: from NS, 8 UDP senders pinned to each of 2 CPUs, 200
+# datagrams each to ADDR's discard port: 16 flows.
+udp_flows() {
+	pids=
+	for cpu in 0 1; do
+		for i in 1 2 3 4 5 6 7 8; do
+			$1 taskset -c $cpu /udpburst send $2 9 200 64 >/dev/null &
+			pids="$pids $!"
+		done
+	done
+	wait $pids || { echo "mq: a UDP sender from '$1' failed"; return 1; }
+}
+
+# csum_stats NS DEV [BEFORE...]: DEV's tx_needs_csum, tx_pool_tx_csums,
+# rx_csum_valid and rx_needs_csum, each less BEFORE's.
+csum_stats() {
+	ns=$1 dev=$2
+	shift 2
+	for c in tx_needs_csum tx_pool_tx_csums rx_csum_valid rx_needs_csum; do
+		echo $(( $(ethstat "$ns" $dev $c) - ${1:-0} ))
+		[ $# -gt 0 ] && shift
+	done
+}
+
+# rings_enomem: ethtool -G on eth0 running out of memory (fail_page_alloc,
+# for ringfail's ioctl alone). Failing once, the driver is back on the
+# rings it had and TCP passes. Failing every time, the old rings fail too:
+# the device stays down, and taking the link down and unbinding the driver
+# must then return (the NAPIs are already disabled). Bound again, eth0
+# passes TCP both ways and the books agree.
+rings_enomem() {
+	fi=/sys/kernel/debug/fail_page_alloc
+	echo Y > $fi/task-filter && echo N > $fi/ignore-gfp-wait && echo 0 > $fi/min-order &&
+		echo 1 > $fi/interval && echo 100 > $fi/probability ||
+		{ echo "enomem: fail_page_alloc refused its settings"; return 1; }
+	# The one failure may hit an allocation that has a fallback (a slab
+	# refill tries a larger order first, quietly): then the rings changed,
+	# and it is tried again from 256/256.
+	for try in 1 2 3; do
+		echo 1 > $fi/times
+		said=$(/ringfail eth0 64 32)
+		[ "$said" = ok ] || break
+		/usr/local/sbin/ethtool -G eth0 rx 256 tx 256 || break
+	done
+	back=$(dmesg | grep -c 'eth0: rings rx 64 tx 32 failed (-12); back to rx 256 tx 256$')
+	[ "$said" = "Cannot allocate memory" ] && [ "$back" = 1 ] ||
+		{ echo "enomem: one failure: ethtool -G said '$said', the driver reported going back $back times"; return 1; }
+	rings_are "" eth0 256 256 && reach && transfer 1 ||
+		{ echo "enomem: no traffic on the old rings after one failure"; return 1; }
+	echo -1 > $fi/times
+	said=$(/ringfail eth0 64 32)
+	echo 0 > $fi/probability
+	down=$(dmesg | grep -c 'eth0: the old rings failed too')
+	[ "$said" = "Cannot allocate memory" ] && [ "$down" = 1 ] ||
+		{ echo "enomem: every failure: ethtool -G said '$said', the driver reported the old rings failing $down times"; return 1; }
+	$IP link set eth0 down && basename $NIC0 > $NIC0/driver/unbind ||
+		{ echo "enomem: link down or unbind of the failed device failed"; return 1; }
+	nbvn_claim && $IP addr add $A/24 dev eth0 && $IP link set eth0 up && reach &&
+		transfer 1 && transfer 1 back && pools_balance ||
+		{ echo "enomem: eth0 bound again did not pass traffic"; return 1; }
+	echo "enomem: back to 256/256 after one failure; after the old rings failed too, down, unbound and bound again"
 }
 
 # rings NS DEV: "max_rx max_tx rx tx" from ethtool -g.
