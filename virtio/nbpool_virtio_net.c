@@ -9,17 +9,23 @@
  * nbpool mapped once. The transport registers are reached through the
  * kernel's virtio_pci_modern_dev helpers.
  *
- * One RX/TX queue pair with NAPI, BQL and EVENT_IDX; link state from the
- * device, MAC, MTU up to 9000 (a frame across several pool buffers, with
- * MRG_RXBUF); ip -s link counters and the kernel's per-queue statistics
- * (6.9+); ethtool -S with both pools' counters, and -g/-G (ring and pool
- * sizes, through a device reset); scatter-gather and checksum offload,
- * the sum taken while copying into the pool; XDP (every verdict, XDP_TX
- * from the RX buffer itself, ndo_xdp_xmit, multi-buffer frames); suspend
- * and resume; a TX watchdog that reports the ring. make check drives it
+ * Queue pairs (VIRTIO_NET_F_MQ, set through the control virtqueue; one
+ * per CPU, ethtool -l/-L), each with its own RX and TX pool, NAPIs, IRQ
+ * affinity and XPS; BQL and EVENT_IDX; link state from the device, MAC,
+ * MTU up to 9000 (a frame across several pool buffers, with MRG_RXBUF);
+ * ip -s link counters and the kernel's per-queue statistics (6.9+);
+ * ethtool -S with the pools' counters and each queue's, and -g/-G (ring
+ * and pool sizes, through a device reset); scatter-gather and checksum
+ * offload, the device's (VIRTIO_NET_F_CSUM, and GUEST_CSUM on RX) through
+ * the packets' offload metadata, or, where it has none, the sum taken
+ * while copying into the pool; TSO (HOST_TSO4/6) in frames of up to what
+ * one TX packet holds; XDP (every verdict, XDP_TX from the RX buffer
+ * itself, ndo_xdp_xmit, multi-buffer frames); suspend, resume and
+ * shutdown; a TX watchdog that reports the ring. make check drives it
  * with ping, TCP with checksums, UDP overruns, MTU, ring and link changes,
- * XDP programs, suspend, rmmod/insmod and hot-unplug under traffic.
- * Multiqueue and the device's own offloads are not done yet.
+ * XDP programs, suspend, rmmod/insmod and hot-unplug under traffic, and
+ * the offloads and queue pairs on a tap backend. RX coalescing
+ * (GUEST_TSO) is not done yet.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -33,6 +39,7 @@
 #include <linux/virtio_net.h>
 #include <linux/virtio_ring.h>
 #include <linux/u64_stats_sync.h>
+#include <linux/tcp.h>
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <net/xdp.h>
@@ -40,6 +47,8 @@
 #include "nbpool_compat.h"
 
 #define NBVN_RING	256		/* descriptors per virtqueue, at most */
+#define NBVN_MAX_QPS	8		/* queue pairs, at most */
+#define NBVN_CTRL_RING	8		/* the control virtqueue: one command at a time */
 /*
  * Jumbo frames, with VIRTIO_NET_F_MRG_RXBUF: a frame of up to NBVN_MAX_MTU
  * spans several 2048-byte pool buffers, each its own descriptor, on RX
@@ -73,9 +82,19 @@
 #define NBVN_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
 			 BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_STATUS) | \
 			 BIT_ULL(VIRTIO_NET_F_MTU) | BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) | \
+			 BIT_ULL(VIRTIO_NET_F_CSUM) | BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) | \
+			 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) | BIT_ULL(VIRTIO_NET_F_HOST_TSO6) | \
+			 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) | BIT_ULL(VIRTIO_NET_F_MQ) | \
 			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
-enum { NBVN_VEC_CONFIG, NBVN_VEC_RX, NBVN_VEC_TX, NBVN_NVEC };
+/*
+ * MSI-X vectors: config changes, then each queue pair's RX and TX; the
+ * pair's virtqueues are 2 * pair (RX) and 2 * pair + 1 (TX).
+ */
+#define NBVN_VEC_CONFIG		0
+#define NBVN_VEC_RX(pair)	(1 + 2 * (pair))
+#define NBVN_VEC_TX(pair)	(2 + 2 * (pair))
+#define NBVN_NVEC(pairs)	(1 + 2 * (pairs))
 
 /* Device status once the driver has found the device, before features. */
 #define NBVN_S_FOUND	(VIRTIO_CONFIG_S_ACKNOWLEDGE | VIRTIO_CONFIG_S_DRIVER)
@@ -119,6 +138,8 @@ enum {
 	NBVN_RX_ALLOC_FAIL,	/* refills that found the pool empty */
 	NBVN_RX_RING_EMPTY,	/* refills that left the device no buffer */
 	NBVN_RX_KICKS,		/* doorbells rung */
+	NBVN_RX_CSUM_VALID,	/* frames whose checksum the device checked */
+	NBVN_RX_NEEDS_CSUM,	/* frames whose sender left the checksum to be computed */
 	NBVN_RX_NSTATS
 };
 
@@ -133,6 +154,7 @@ enum {
 	NBVN_TX_XDP,		/* frames XDP sent: XDP_TX and ndo_xdp_xmit */
 	NBVN_TX_XDP_DROPS,	/* frames XDP sent that found the ring full or the device resetting */
 	NBVN_TX_TIMEOUTS,	/* times the stack's watchdog found the queue stuck */
+	NBVN_TX_NEEDS_CSUM,	/* frames the device was asked to checksum */
 	NBVN_TX_NSTATS
 };
 
@@ -149,9 +171,15 @@ struct nbvn_stats {
 	struct u64_stats_sync syncp;
 };
 
-struct nbvn {
-	struct virtio_pci_modern_device mdev;
-	struct net_device *ndev;
+/*
+ * A queue pair: an RX and a TX virtqueue, each with its NAPI, pool and
+ * counters. The RX pool is owned by the RX NAPI; the TX queue's lock
+ * (netdev_get_tx_queue(ndev, index)) serializes everything that touches
+ * the TX ring.
+ */
+struct nbvn_qp {
+	struct nbvn *vi;
+	u16 index;
 	struct napi_struct rx_napi;
 	struct napi_struct tx_napi;
 	struct nbvn_vq rx;
@@ -160,9 +188,29 @@ struct nbvn {
 	struct nbpool *tx_pool;
 	struct nbvn_stats rx_stats;
 	struct nbvn_stats tx_stats;
-	struct bpf_prog __rcu *xdp_prog;	/* under RTNL; the RX poll reads it under RCU */
 	struct xdp_rxq_info xdp_rxq;		/* registered while the RX pool has the XDP layout */
-	u64 features;
+};
+
+/* A control command (VIRTIO_NET_F_CTRL_VQ), in coherent memory. */
+struct nbvn_ctrl {
+	struct virtio_net_ctrl_hdr hdr;
+	struct virtio_net_ctrl_mq mq;	/* the data of the one command sent */
+	virtio_net_ctrl_ack status;	/* what the device writes back */
+};
+
+struct nbvn {
+	struct virtio_pci_modern_device mdev;
+	struct net_device *ndev;
+	struct nbvn_qp *qps;		/* max_qps of them */
+	u16 max_qps;			/* as many as the device and the vectors allow */
+	u16 nr_qps;			/* queue pairs in use: ethtool -L */
+	struct nbvn_vq cvq;		/* the control virtqueue, virtqueue cvq_index */
+	u16 cvq_index;
+	struct nbvn_ctrl *ctrl;
+	dma_addr_t ctrl_dma;
+	struct bpf_prog __rcu *xdp_prog;	/* under RTNL; the RX polls read it under RCU */
+	u64 offered;			/* what the device offers of NBVN_FEATURES */
+	u64 features;			/* what this start negotiated */
 	u16 rx_max, tx_max;		/* the largest rings the device takes, up to NBVN_RING */
 	u16 rx_num, tx_num;		/* the ring sizes in use: the last that started */
 	int irqs;			/* vectors with a handler installed */
@@ -356,6 +404,60 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 	return pkt;
 }
 
+/*
+ * One command on the control virtqueue: vi->ctrl's header and @len bytes
+ * of its data, which the device reads, then the status it writes. One at
+ * a time (probe, or under RTNL); the queue has no interrupt, so the answer
+ * is polled for, a second at most. Returns 0 if the device said OK.
+ */
+static int nbvn_ctrl_cmd(struct nbvn *vi, u8 class, u8 cmd, unsigned int len)
+{
+	struct nbvn_vq *vq = &vi->cvq;
+	struct vring_desc *d = vq->vring.desc;
+	unsigned int us;
+
+	vi->ctrl->hdr.class = class;
+	vi->ctrl->hdr.cmd = cmd;
+	vi->ctrl->status = VIRTIO_NET_ERR;
+	d[0].addr = nbvn_64(vi->ctrl_dma + offsetof(struct nbvn_ctrl, hdr));
+	d[0].len = nbvn_32(sizeof(vi->ctrl->hdr));
+	d[0].flags = nbvn_16(VRING_DESC_F_NEXT);
+	d[0].next = nbvn_16(1);
+	d[1].addr = nbvn_64(vi->ctrl_dma + offsetof(struct nbvn_ctrl, mq));
+	d[1].len = nbvn_32(len);
+	d[1].flags = nbvn_16(VRING_DESC_F_NEXT);
+	d[1].next = nbvn_16(2);
+	d[2].addr = nbvn_64(vi->ctrl_dma + offsetof(struct nbvn_ctrl, status));
+	d[2].len = nbvn_32(sizeof(vi->ctrl->status));
+	d[2].flags = nbvn_16(VRING_DESC_F_WRITE);
+	vq->vring.avail->ring[vq->avail_idx++ & (vq->num - 1)] = nbvn_16(0);
+	nbvn_vq_kick(vq);
+	for (us = 0; vq->last_used == nbvn_u16(READ_ONCE(vq->vring.used->idx)); us += 100) {
+		if (us >= USEC_PER_SEC) {
+			dev_err(vq->dev, "control command %u.%u: no answer after 1 s\n", class, cmd);
+			return -ETIMEDOUT;
+		}
+		usleep_range(100, 200);
+	}
+	dma_rmb();	/* the status is read only after the index that published it */
+	vq->last_used++;
+	if (READ_ONCE(vi->ctrl->status) != VIRTIO_NET_OK) {
+		dev_err(vq->dev, "control command %u.%u: the device refused it\n", class, cmd);
+		return -EIO;
+	}
+	return 0;
+}
+
+/* How many queue pairs the device is to use (VIRTIO_NET_F_MQ): vi->nr_qps. */
+static int nbvn_set_pairs(struct nbvn *vi)
+{
+	if (!(vi->features & BIT_ULL(VIRTIO_NET_F_MQ)))
+		return 0;
+	vi->ctrl->mq.virtqueue_pairs = nbvn_16(vi->nr_qps);
+	return nbvn_ctrl_cmd(vi, VIRTIO_NET_CTRL_MQ, VIRTIO_NET_CTRL_MQ_VQ_PAIRS_SET,
+			     sizeof(vi->ctrl->mq));
+}
+
 /* Count one event in a queue's stats; the caller is that queue's only writer. */
 static void nbvn_stat_add(struct nbvn_stats *st, unsigned int idx, u64 n)
 {
@@ -376,26 +478,32 @@ static void nbvn_stats_read(const struct nbvn_stats *st, u64 *c)
 	} while (u64_stats_fetch_retry(&st->syncp, start));
 }
 
-static void nbvn_rx_refill(struct nbvn *vi)
+static void nbvn_rx_refill(struct nbvn_qp *qp)
 {
-	struct nbvn_vq *vq = &vi->rx;
+	struct nbvn_vq *vq = &qp->rx;
 	bool added = false;
 
 	while (vq->nr_free) {
-		struct nbpool_packet *pkt = nbpool_alloc(vi->rx_pool, GFP_ATOMIC);
+		struct nbpool_packet *pkt = nbpool_alloc(qp->rx_pool, GFP_ATOMIC);
 
 		if (!pkt) {
-			nbvn_stat_add(&vi->rx_stats, NBVN_RX_ALLOC_FAIL, 1);
+			nbvn_stat_add(&qp->rx_stats, NBVN_RX_ALLOC_FAIL, 1);
 			break;
 		}
 		nbvn_vq_add(vq, pkt, nbpool_packet_capacity(pkt), true);
 		added = true;
 	}
 	if (added && nbvn_vq_kick(vq))
-		nbvn_stat_add(&vi->rx_stats, NBVN_RX_KICKS, 1);
+		nbvn_stat_add(&qp->rx_stats, NBVN_RX_KICKS, 1);
 	/* Until the stack returns buffers, frames the device gets are lost. */
 	if (vq->nr_free == vq->num)
-		nbvn_stat_add(&vi->rx_stats, NBVN_RX_RING_EMPTY, 1);
+		nbvn_stat_add(&qp->rx_stats, NBVN_RX_RING_EMPTY, 1);
+}
+
+/* The stack's TX queue of @qp: its lock serializes the TX ring. */
+static struct netdev_queue *nbvn_txq(struct nbvn_qp *qp)
+{
+	return netdev_get_tx_queue(qp->vi->ndev, qp->index);
 }
 
 /*
@@ -403,13 +511,13 @@ static void nbvn_rx_refill(struct nbvn *vi)
  * queue once a quarter of the ring is free (not at every free slot, which
  * would stop and wake it once per frame). Called with the queue's lock.
  */
-static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
+static void nbvn_tx_reap(struct nbvn_qp *qp, struct netdev_queue *txq)
 {
 	unsigned int pkts = 0, bytes = 0;
 	struct nbpool_packet *pkt;
 	u32 len;
 
-	while ((pkt = nbvn_vq_get(&vi->tx, &len))) {
+	while ((pkt = nbvn_vq_get(&qp->tx, &len))) {
 		bytes += nbpool_packet_total_len(pkt) - NBVN_HDR;
 		pkts++;
 		nbpool_free(pkt);
@@ -417,9 +525,9 @@ static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
 	if (!pkts)
 		return;
 	netdev_tx_completed_queue(txq, pkts, bytes);
-	if (netif_tx_queue_stopped(txq) && vi->tx.nr_free >= NBVN_TX_WAKE_AT(&vi->tx)) {
+	if (netif_tx_queue_stopped(txq) && qp->tx.nr_free >= NBVN_TX_WAKE_AT(&qp->tx)) {
 		netif_tx_wake_queue(txq);
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_WAKE, 1);
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_WAKE, 1);
 	}
 }
 
@@ -428,38 +536,66 @@ static void nbvn_tx_reap(struct nbvn *vi, struct netdev_queue *txq)
  * interrupts while traffic flows both ways; only if the queue's lock is
  * free: an xmit that holds it reaps them itself.
  */
-static void nbvn_tx_reap_try(struct nbvn *vi)
+static void nbvn_tx_reap_try(struct nbvn_qp *qp)
 {
-	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
+	struct netdev_queue *txq = nbvn_txq(qp);
 
 	if (__netif_tx_trylock(txq)) {
-		nbvn_tx_reap(vi, txq);
+		nbvn_tx_reap(qp, txq);
 		__netif_tx_unlock(txq);
 	}
 }
 
 /*
- * Post a frame, at @pkt's offset, on the TX ring behind a zeroed virtio-net
- * header in its headroom (no offloads; a jumbo frame's other buffers follow
- * in a chain), and stop the stack's queue while the next frame might not
+ * TSO (VIRTIO_NET_F_HOST_TSO4/6): the device cuts the frame after @hdr
+ * into segments of @o's gso_size, each with a copy of the first hdr_len
+ * bytes: the headers up to the end of the TCP header, which the checksum
+ * request locates (the copy put them in the first buffer).
+ */
+static void nbvn_tx_gso(struct virtio_net_hdr_v1 *hdr, const struct nbpool_offload *o)
+{
+	const struct tcphdr *th = (const void *)hdr + NBVN_HDR + o->csum_start;
+
+	hdr->gso_type = o->gso_type & SKB_GSO_TCPV4 ? VIRTIO_NET_HDR_GSO_TCPV4 :
+						      VIRTIO_NET_HDR_GSO_TCPV6;
+	hdr->gso_size = nbvn_16(o->gso_size);
+	hdr->hdr_len = nbvn_16(o->csum_start + th->doff * 4);
+}
+
+/*
+ * Post a frame, at @pkt's offset, on the TX ring behind a virtio-net
+ * header in its headroom with what the packet asks of the device (its sum,
+ * TSO; a large frame's other buffers follow in a chain), and stop the stack's queue while the next frame might not
  * fit. Called with the queue's lock held and at least NBVN_MAX_BUFS
  * descriptors free (the queue not stopped). Returns the frame's length.
  */
-static unsigned int nbvn_tx_post(struct nbvn *vi, struct netdev_queue *txq,
+static unsigned int nbvn_tx_post(struct nbvn_qp *qp, struct netdev_queue *txq,
 				 struct nbpool_packet *pkt)
 {
+	const struct nbpool_offload *o = nbpool_packet_offload(pkt);
 	unsigned int len = nbpool_packet_total_len(pkt);
 	unsigned int head_len = nbpool_packet_len(pkt) + NBVN_HDR;
+	struct virtio_net_hdr_v1 *hdr;
 
 	nbpool_packet_set_offset(pkt, nbpool_packet_offset(pkt) - NBVN_HDR);
 	nbpool_packet_set_len(pkt, head_len);
-	memset(nbpool_packet_data(pkt), 0, NBVN_HDR);
+	hdr = nbpool_packet_data(pkt);
+	memset(hdr, 0, NBVN_HDR);
+	/* Only with VIRTIO_NET_F_CSUM: without, the copy into the pool summed. */
+	if (o->ip_summed == CHECKSUM_PARTIAL) {
+		hdr->flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+		hdr->csum_start = nbvn_16(o->csum_start);
+		hdr->csum_offset = nbvn_16(o->csum_offset);
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_NEEDS_CSUM, 1);
+	}
+	if (o->gso_size)
+		nbvn_tx_gso(hdr, o);
 	/* The frame was synced where it was filled: the skb's or XDP frame's copy, or XDP_TX. */
 	nbpool_packet_sync_range_for_device(pkt, nbpool_packet_offset(pkt), NBVN_HDR);
-	nbvn_vq_add(&vi->tx, pkt, head_len, false);
-	if (vi->tx.nr_free < NBVN_MAX_BUFS) {
+	nbvn_vq_add(&qp->tx, pkt, head_len, false);
+	if (qp->tx.nr_free < NBVN_MAX_BUFS) {
 		netif_tx_stop_queue(txq);
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_STOP, 1);
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_STOP, 1);
 	}
 	return len;
 }
@@ -470,10 +606,11 @@ static unsigned int nbvn_tx_post(struct nbvn *vi, struct netdev_queue *txq,
  * or the device is being reset). BQL counts it too: the bytes in flight
  * are the ring's, whoever sent them. The doorbell is the caller's.
  */
-static void nbvn_xdp_post(struct nbvn *vi, struct netdev_queue *txq, struct nbpool_packet *pkt)
+static void nbvn_xdp_post(struct nbvn_qp *qp, struct netdev_queue *txq,
+			  struct nbpool_packet *pkt)
 {
-	netdev_tx_sent_queue(txq, nbvn_tx_post(vi, txq, pkt));
-	nbvn_stat_add(&vi->tx_stats, NBVN_TX_XDP, 1);
+	netdev_tx_sent_queue(txq, nbvn_tx_post(qp, txq, pkt));
+	nbvn_stat_add(&qp->tx_stats, NBVN_TX_XDP, 1);
 }
 
 /*
@@ -482,16 +619,16 @@ static void nbvn_xdp_post(struct nbvn *vi, struct netdev_queue *txq, struct nbpo
  * lock for the whole poll: a frame passed up meanwhile may make the stack
  * transmit.
  */
-static void nbvn_xdp_tx(struct nbvn *vi, struct nbpool_packet *pkt)
+static void nbvn_xdp_tx(struct nbvn_qp *qp, struct nbpool_packet *pkt)
 {
-	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
+	struct netdev_queue *txq = nbvn_txq(qp);
 
 	__netif_tx_lock(txq, raw_smp_processor_id());
 	if (likely(!netif_tx_queue_stopped(txq))) {
-		nbvn_xdp_post(vi, txq, pkt);
+		nbvn_xdp_post(qp, txq, pkt);
 		pkt = NULL;
 	} else {
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_XDP_DROPS, 1);
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_XDP_DROPS, 1);
 	}
 	__netif_tx_unlock(txq);
 	if (pkt)
@@ -499,13 +636,13 @@ static void nbvn_xdp_tx(struct nbvn *vi, struct nbpool_packet *pkt)
 }
 
 /* The doorbell for the XDP_TX frames of one RX poll. */
-static void nbvn_xdp_tx_kick(struct nbvn *vi)
+static void nbvn_xdp_tx_kick(struct nbvn_qp *qp)
 {
-	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
+	struct netdev_queue *txq = nbvn_txq(qp);
 
 	__netif_tx_lock(txq, raw_smp_processor_id());
-	if (nbvn_vq_kick(&vi->tx))
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_KICKS, 1);
+	if (nbvn_vq_kick(&qp->tx))
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_KICKS, 1);
 	__netif_tx_unlock(txq);
 }
 
@@ -542,13 +679,13 @@ static u16 nbvn_rx_num_buffers(struct nbvn *vi, struct nbpool_packet *pkt)
  * false (the device did not complete them all, or wrote one wrong) every
  * buffer taken is freed, @pkt too.
  */
-static bool nbvn_rx_merge(struct nbvn *vi, struct nbpool_packet *pkt, u16 num)
+static bool nbvn_rx_merge(struct nbvn_qp *qp, struct nbpool_packet *pkt, u16 num)
 {
 	while (--num) {
 		struct nbpool_packet *next;
 		u32 len;
 
-		next = nbvn_vq_get(&vi->rx, &len);
+		next = nbvn_vq_get(&qp->rx, &len);
 		if (!next)
 			break;
 		if (!nbvn_rx_len_ok(next, len, 1) || nbpool_packet_append(pkt, next)) {
@@ -563,18 +700,45 @@ static bool nbvn_rx_merge(struct nbvn *vi, struct nbpool_packet *pkt, u16 num)
 }
 
 /*
+ * The device's word on a received frame's checksum, from its header @hdr
+ * (VIRTIO_NET_F_GUEST_CSUM, not negotiated while XDP runs: a program may
+ * rewrite the frame): it checked the sum (DATA_VALID), or the sender left
+ * it to be computed (NEEDS_CSUM, as a frame from another guest of the
+ * same host may be), which the stack completes if the frame leaves
+ * again. False for a sum outside the frame's first buffer.
+ */
+static bool nbvn_rx_csum(struct nbvn_qp *qp, struct nbpool_packet *pkt,
+			 const struct virtio_net_hdr_v1 *hdr)
+{
+	struct nbvn_stats *st = &qp->rx_stats;
+	unsigned int start = nbvn_u16(hdr->csum_start), offset = nbvn_u16(hdr->csum_offset);
+
+	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
+		if (start + offset + sizeof(__sum16) > nbpool_packet_len(pkt) ||
+		    nbpool_packet_set_csum_partial(pkt, start, offset))
+			return false;
+		nbvn_stat_add(st, NBVN_RX_NEEDS_CSUM, 1);
+	} else if (hdr->flags & VIRTIO_NET_HDR_F_DATA_VALID &&
+		   qp->vi->ndev->features & NETIF_F_RXCSUM) {	/* ethtool -K rx */
+		nbpool_packet_set_csum_unnecessary(pkt, 0);
+		nbvn_stat_add(st, NBVN_RX_CSUM_VALID, 1);
+	}
+	return true;
+}
+
+/*
  * The XDP program's verdict on a received frame, carried out. True if the
  * frame goes on to the stack (XDP_PASS); otherwise the packet went where
  * the verdict sent it, or back to the pool.
  */
-static bool nbvn_rx_xdp(struct nbvn *vi, struct bpf_prog *prog, struct nbpool_packet *pkt,
+static bool nbvn_rx_xdp(struct nbvn_qp *qp, struct bpf_prog *prog, struct nbpool_packet *pkt,
 			bool *tx, bool *redirect)
 {
-	switch (nbpool_packet_run_xdp(pkt, prog, &vi->xdp_rxq)) {
+	switch (nbpool_packet_run_xdp(pkt, prog, &qp->xdp_rxq)) {
 	case XDP_PASS:
 		return true;
 	case XDP_TX:
-		nbvn_xdp_tx(vi, pkt);
+		nbvn_xdp_tx(qp, pkt);
 		*tx = true;
 		return false;
 	case XDP_REDIRECT:
@@ -588,8 +752,9 @@ static bool nbvn_rx_xdp(struct nbvn *vi, struct bpf_prog *prog, struct nbpool_pa
 
 static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 {
-	struct nbvn *vi = container_of(napi, struct nbvn, rx_napi);
-	struct nbvn_stats *st = &vi->rx_stats;
+	struct nbvn_qp *qp = container_of(napi, struct nbvn_qp, rx_napi);
+	struct nbvn_stats *st = &qp->rx_stats;
+	struct nbvn *vi = qp->vi;
 	struct net_device *ndev = vi->ndev;
 	bool xdp_tx = false, xdp_redirect = false;
 	u64 packets = 0, bytes = 0;
@@ -599,17 +764,18 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	/* netpoll (budget 0) only reaps TX: no RX, no refill. */
 	if (!budget)
 		return 0;
-	nbvn_tx_reap_try(vi);
+	nbvn_tx_reap_try(qp);
 	rcu_read_lock();
 	prog = rcu_dereference(vi->xdp_prog);
 	while (done < budget) {
+		const struct virtio_net_hdr_v1 *hdr;
 		struct nbpool_packet *pkt;
 		struct sk_buff *skb;
 		unsigned int flen;
 		u16 num;
 		u32 len;
 
-		pkt = nbvn_vq_get(&vi->rx, &len);
+		pkt = nbvn_vq_get(&qp->rx, &len);
 		if (!pkt)
 			break;
 		done++;
@@ -619,19 +785,25 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 			continue;
 		}
 		num = nbvn_rx_num_buffers(vi, pkt);
-		/* Skip the virtio-net header: the frame starts after it. */
+		/* Skip the virtio-net header (still read below): the frame starts after it. */
+		hdr = nbpool_packet_data(pkt);
 		nbpool_packet_set_len(pkt, 0);
 		nbpool_packet_set_offset(pkt, nbpool_packet_offset(pkt) + NBVN_HDR);
 		nbpool_packet_set_len(pkt, len - NBVN_HDR);
-		if (!num || (num > 1 && !nbvn_rx_merge(vi, pkt, num))) {
+		if (!num || (num > 1 && !nbvn_rx_merge(qp, pkt, num))) {
 			if (!num)
 				nbpool_free(pkt);
 			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
 			continue;
 		}
+		if (vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) && !nbvn_rx_csum(qp, pkt, hdr)) {
+			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
+			nbpool_free(pkt);
+			continue;
+		}
 		/* Counted as the device delivered it, whatever XDP makes of it. */
 		flen = nbpool_packet_total_len(pkt);
-		if (prog && !nbvn_rx_xdp(vi, prog, pkt, &xdp_tx, &xdp_redirect)) {
+		if (prog && !nbvn_rx_xdp(qp, prog, pkt, &xdp_tx, &xdp_redirect)) {
 			packets++;
 			bytes += flen;
 			continue;
@@ -645,21 +817,22 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		packets++;
 		bytes += flen;
 		skb->protocol = eth_type_trans(skb, ndev);
+		skb_record_rx_queue(skb, qp->index);
 		napi_gro_receive(napi, skb);
 	}
 	rcu_read_unlock();
 	if (xdp_redirect)
 		xdp_do_flush();
 	if (xdp_tx)
-		nbvn_xdp_tx_kick(vi);
+		nbvn_xdp_tx_kick(qp);
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_add(&st->v[NBVN_RX_PACKETS], packets);
 	u64_stats_add(&st->v[NBVN_RX_BYTES], bytes);
 	u64_stats_update_end(&st->syncp);
-	nbvn_rx_refill(vi);
+	nbvn_rx_refill(qp);
 	/* Busy polling keeps the NAPI (complete_done false): interrupts stay off. */
-	if (done < budget && napi_complete_done(napi, done) && nbvn_vq_irq_on(&vi->rx))
-		nbvn_napi_schedule(napi, &vi->rx);
+	if (done < budget && napi_complete_done(napi, done) && nbvn_vq_irq_on(&qp->rx))
+		nbvn_napi_schedule(napi, &qp->rx);
 	return done;
 }
 
@@ -671,8 +844,8 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
  */
 static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 {
-	struct nbvn *vi = container_of(napi, struct nbvn, tx_napi);
-	struct netdev_queue *txq = netdev_get_tx_queue(vi->ndev, 0);
+	struct nbvn_qp *qp = container_of(napi, struct nbvn_qp, tx_napi);
+	struct netdev_queue *txq = nbvn_txq(qp);
 	bool more;
 
 	/*
@@ -686,69 +859,72 @@ static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 	} else {
 		__netif_tx_lock(txq, raw_smp_processor_id());
 	}
-	nbvn_tx_reap(vi, txq);
+	nbvn_tx_reap(qp, txq);
 	/* Unmasked under the lock that xmit's reaping takes too. */
-	more = napi_complete_done(napi, 0) && nbvn_vq_irq_on(&vi->tx);
+	more = napi_complete_done(napi, 0) && nbvn_vq_irq_on(&qp->tx);
 	__netif_tx_unlock(txq);
 	if (more)
-		nbvn_napi_schedule(napi, &vi->tx);
+		nbvn_napi_schedule(napi, &qp->tx);
 	return 0;
 }
 
 /*
- * @skb in pool buffers, its checksum finished: the device takes frames as
- * they are (no VIRTIO_NET_F_CSUM), and NETIF_F_HW_CSUM is the pool's
- * promise (NBPOOL_F_TX_CSUM) to sum while it copies. What the copy cannot
- * sum (nothing the features offered lets the stack send) the kernel's
- * helper does first.
+ * @skb in pool buffers. NETIF_F_HW_CSUM is the device's to honour
+ * (VIRTIO_NET_F_CSUM: the packet's offload metadata asks it) or else the
+ * pool's promise (NBPOOL_F_TX_CSUM) to sum while it copies. What the copy
+ * cannot sum (nothing the features offered lets the stack send) the
+ * kernel's helper does first.
  */
-static struct nbpool_packet *nbvn_tx_copy(struct nbvn *vi, struct sk_buff *skb)
+static struct nbpool_packet *nbvn_tx_copy(struct nbvn_qp *qp, struct sk_buff *skb)
 {
-	struct nbpool_packet *pkt = nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
+	struct nbpool_packet *pkt = nbpool_packet_from_skb(qp->tx_pool, skb, GFP_ATOMIC);
 
-	if (IS_ERR(pkt) || nbpool_packet_offload(pkt)->ip_summed != CHECKSUM_PARTIAL)
+	if (IS_ERR(pkt) || nbpool_packet_offload(pkt)->ip_summed != CHECKSUM_PARTIAL ||
+	    qp->vi->features & BIT_ULL(VIRTIO_NET_F_CSUM))
 		return pkt;
 	nbpool_free(pkt);
 	if (skb_checksum_help(skb))
 		return ERR_PTR(-EINVAL);
-	return nbpool_packet_from_skb(vi->tx_pool, skb, GFP_ATOMIC);
+	return nbpool_packet_from_skb(qp->tx_pool, skb, GFP_ATOMIC);
 }
 
 /* Called with the queue's lock held, BH off, and under netpoll interrupts off. */
 static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 {
 	struct nbvn *vi = netdev_priv(ndev);
-	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
+	struct nbvn_qp *qp = &vi->qps[skb_get_queue_mapping(skb)];
+	struct netdev_queue *txq = nbvn_txq(qp);
+	struct nbvn_stats *st = &qp->tx_stats;
 	struct nbpool_packet *pkt;
 	unsigned int len;
 
 	/* Completions reaped here save the TX interrupt its work. */
-	nbvn_tx_reap(vi, txq);
+	nbvn_tx_reap(qp, txq);
 	/*
 	 * The pool has one buffer per descriptor and the queue stops while
 	 * fewer are free than a frame may take, so neither runs out while the
 	 * queue runs; only a failure to copy drops a frame.
 	 */
-	if (WARN_ON_ONCE(vi->tx.nr_free < NBVN_MAX_BUFS))
+	if (WARN_ON_ONCE(qp->tx.nr_free < NBVN_MAX_BUFS))
 		pkt = ERR_PTR(-ENOSPC);
 	else
-		pkt = nbvn_tx_copy(vi, skb);
+		pkt = nbvn_tx_copy(qp, skb);
 	if (IS_ERR(pkt)) {
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_DROPPED, 1);
+		nbvn_stat_add(st, NBVN_TX_DROPPED, 1);
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
-	len = nbvn_tx_post(vi, txq, pkt);
-	u64_stats_update_begin(&vi->tx_stats.syncp);
-	u64_stats_inc(&vi->tx_stats.v[NBVN_TX_PACKETS]);
-	u64_stats_add(&vi->tx_stats.v[NBVN_TX_BYTES], len);
+	len = nbvn_tx_post(qp, txq, pkt);
+	u64_stats_update_begin(&st->syncp);
+	u64_stats_inc(&st->v[NBVN_TX_PACKETS]);
+	u64_stats_add(&st->v[NBVN_TX_BYTES], len);
 	/*
 	 * BQL, and one doorbell for a batch: while the stack says more frames
 	 * follow (xmit_more) and the queue runs, they are only published.
 	 */
-	if (__netdev_tx_sent_queue(txq, len, netdev_xmit_more()) && nbvn_vq_kick(&vi->tx))
-		u64_stats_inc(&vi->tx_stats.v[NBVN_TX_KICKS]);
-	u64_stats_update_end(&vi->tx_stats.syncp);
+	if (__netdev_tx_sent_queue(txq, len, netdev_xmit_more()) && nbvn_vq_kick(&qp->tx))
+		u64_stats_inc(&st->v[NBVN_TX_KICKS]);
+	u64_stats_update_end(&st->syncp);
 	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
 }
@@ -757,13 +933,14 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
  * ndo_xdp_xmit: frames redirected here, by this device's program or
  * another's, each copied into the TX pool (as a NIC driver maps them for
  * its device) and returned at once. Runs in the redirecting NAPI's
- * softirq on any CPU, beside xmit: the queue's lock serializes them.
- * Returns how many were sent; the core frees the rest.
+ * softirq on any CPU, beside xmit: the queue's lock serializes them. The
+ * CPU picks the queue. Returns how many were sent; the core frees the rest.
  */
 static int nbvn_xdp_xmit(struct net_device *ndev, int n, struct xdp_frame **frames, u32 flags)
 {
 	struct nbvn *vi = netdev_priv(ndev);
-	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
+	struct nbvn_qp *qp = &vi->qps[raw_smp_processor_id() % READ_ONCE(vi->nr_qps)];
+	struct netdev_queue *txq = nbvn_txq(qp);
 	int sent;
 
 	if (unlikely(flags & ~XDP_XMIT_FLAGS_MASK))
@@ -775,16 +952,16 @@ static int nbvn_xdp_xmit(struct net_device *ndev, int n, struct xdp_frame **fram
 		/* Not while the ring is full or the device resets (stopped). */
 		if (netif_tx_queue_stopped(txq))
 			break;
-		pkt = nbpool_packet_from_xdp_frame(vi->tx_pool, frames[sent], GFP_ATOMIC);
+		pkt = nbpool_packet_from_xdp_frame(qp->tx_pool, frames[sent], GFP_ATOMIC);
 		if (IS_ERR(pkt))
 			break;
-		nbvn_xdp_post(vi, txq, pkt);
+		nbvn_xdp_post(qp, txq, pkt);
 		xdp_return_frame(frames[sent]);
 	}
 	if (sent < n)
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_XDP_DROPS, n - sent);
-	if (sent && (flags & XDP_XMIT_FLUSH) && nbvn_vq_kick(&vi->tx))
-		nbvn_stat_add(&vi->tx_stats, NBVN_TX_KICKS, 1);
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_XDP_DROPS, n - sent);
+	if (sent && (flags & XDP_XMIT_FLUSH) && nbvn_vq_kick(&qp->tx))
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_KICKS, 1);
 	__netif_tx_unlock(txq);
 	return sent;
 }
@@ -801,14 +978,15 @@ static int nbvn_xdp_xmit(struct net_device *ndev, int n, struct xdp_frame **fram
  */
 static void nbvn_tx_timeout(struct net_device *ndev, unsigned int txqueue)
 {
-	struct netdev_queue *txq = netdev_get_tx_queue(ndev, 0);
 	struct nbvn *vi = netdev_priv(ndev);
-	struct nbvn_vq *vq = &vi->tx;
+	struct nbvn_qp *qp = &vi->qps[txqueue];
+	struct netdev_queue *txq = nbvn_txq(qp);
+	struct nbvn_vq *vq = &qp->tx;
 	u16 nr_free, avail, kicked, used, last_used, used_event, flags;
 	bool broken;
 
 	__netif_tx_lock(txq, raw_smp_processor_id());
-	nbvn_stat_add(&vi->tx_stats, NBVN_TX_TIMEOUTS, 1);
+	nbvn_stat_add(&qp->tx_stats, NBVN_TX_TIMEOUTS, 1);
 	nr_free = vq->nr_free;
 	avail = vq->avail_idx;
 	kicked = vq->kicked_idx;
@@ -821,32 +999,36 @@ static void nbvn_tx_timeout(struct net_device *ndev, unsigned int txqueue)
 	netdev_err(ndev, "TX queue %u timed out: %u of %u descriptors free; avail idx %u (%u rung), used idx %u (%u reaped), used_event %u, avail flags %#x%s\n",
 		   txqueue, nr_free, vq->num, avail, kicked, used, last_used, used_event, flags,
 		   broken ? ", ring broken" : "");
-	nbvn_napi_schedule(&vi->tx_napi, vq);
+	nbvn_napi_schedule(&qp->tx_napi, vq);
 }
 
 static irqreturn_t nbvn_rx_irq(int irq, void *data)
 {
-	struct nbvn *vi = data;
+	struct nbvn_qp *qp = data;
 
-	nbvn_napi_schedule(&vi->rx_napi, &vi->rx);
+	nbvn_napi_schedule(&qp->rx_napi, &qp->rx);
 	return IRQ_HANDLED;
 }
 
 static irqreturn_t nbvn_tx_irq(int irq, void *data)
 {
-	struct nbvn *vi = data;
+	struct nbvn_qp *qp = data;
 
-	nbvn_napi_schedule(&vi->tx_napi, &vi->tx);
+	nbvn_napi_schedule(&qp->tx_napi, &qp->tx);
 	return IRQ_HANDLED;
 }
 
-static irqreturn_t nbvn_config_irq(int irq, void *data)
+/*
+ * The carrier as the device's status says (up without VIRTIO_NET_F_STATUS).
+ * From the config interrupt and from open, maybe at once on two CPUs: the
+ * carrier calls are atomic. Not once remove() has begun (config_live).
+ */
+static void nbvn_update_link(struct nbvn *vi)
 {
-	struct nbvn *vi = data;
 	u16 status = VIRTIO_NET_S_LINK_UP;
 
 	if (!READ_ONCE(vi->config_live))
-		return IRQ_HANDLED;
+		return;
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_STATUS))
 		status = vp_ioread16((__le16 __iomem *)(vi->mdev.device +
 				     offsetof(struct virtio_net_config, status)));
@@ -854,62 +1036,121 @@ static irqreturn_t nbvn_config_irq(int irq, void *data)
 		netif_carrier_on(vi->ndev);
 	else
 		netif_carrier_off(vi->ndev);
+}
+
+static irqreturn_t nbvn_config_irq(int irq, void *data)
+{
+	nbvn_update_link(data);
 	return IRQ_HANDLED;
+}
+
+/*
+ * Start @qp's TX queue if its ring has room for a frame. Down and up keep
+ * the rings: a ring the device stopped completing (the link's other end
+ * reads nothing) may still be full, and then the queue stays stopped until
+ * the TX poll reaps enough to wake it.
+ */
+static void nbvn_tx_start(struct nbvn_qp *qp)
+{
+	struct netdev_queue *txq = nbvn_txq(qp);
+
+	__netif_tx_lock_bh(txq);
+	if (qp->tx.nr_free >= NBVN_MAX_BUFS)
+		netif_tx_start_queue(txq);
+	else
+		netif_tx_stop_queue(txq);
+	__netif_tx_unlock_bh(txq);
+}
+
+/* Rings and pools are built: a ring change or resume that failed leaves none. */
+static bool nbvn_has_rings(struct nbvn *vi)
+{
+	return vi->qps[0].rx_pool;
 }
 
 static int nbvn_open(struct net_device *ndev)
 {
 	struct nbvn *vi = netdev_priv(ndev);
+	u16 i;
 
-	if (!vi->rx_pool)	/* a ring change failed and left no rings */
+	if (!nbvn_has_rings(vi))
 		return -EIO;
-	napi_enable(&vi->rx_napi);
-	napi_enable(&vi->tx_napi);
 	/*
-	 * Both polls run before the queue starts: RX for its first refill, in
-	 * the pool's NAPI; TX for the completions that came while it was
-	 * disabled (with a full ring, nothing else would reap them).
+	 * Both polls of each pair run before the queues start: RX for its
+	 * first refill, in the pool's NAPI; TX for the completions that came
+	 * while it was disabled (with a full ring, nothing else would reap
+	 * them).
 	 */
-	local_bh_disable();
-	napi_schedule(&vi->rx_napi);
-	napi_schedule(&vi->tx_napi);
-	local_bh_enable();
-	nbvn_config_irq(0, vi);
+	for (i = 0; i < vi->nr_qps; i++) {
+		napi_enable(&vi->qps[i].rx_napi);
+		napi_enable(&vi->qps[i].tx_napi);
+		local_bh_disable();
+		napi_schedule(&vi->qps[i].rx_napi);
+		napi_schedule(&vi->qps[i].tx_napi);
+		local_bh_enable();
+	}
+	nbvn_update_link(vi);
 	/*
-	 * Detached (a ring change, a resume), the queue waits for
-	 * netif_device_attach(), which wakes it and its qdisc: started here,
-	 * a transmit meanwhile could fill the ring, and that wake would then
-	 * clear the stop the full ring set.
+	 * Detached (a ring change, a resume: new, empty rings), the queues
+	 * wait for netif_device_attach(), which wakes them and their qdisc:
+	 * started here, a transmit meanwhile could fill a ring, and that wake
+	 * would then clear the stop the full ring set.
 	 */
-	if (netif_device_present(ndev))
-		netif_start_queue(ndev);
+	for (i = 0; netif_device_present(ndev) && i < ndev->num_tx_queues; i++) {
+		if (i < vi->nr_qps)
+			nbvn_tx_start(&vi->qps[i]);
+		else	/* unused, but the TX watchdog looks at every queue that is stopped */
+			netif_tx_start_queue(netdev_get_tx_queue(ndev, i));
+	}
 	return 0;
 }
 
 static int nbvn_stop(struct net_device *ndev)
 {
 	struct nbvn *vi = netdev_priv(ndev);
+	u16 i;
 
 	/*
 	 * The polls first: both reap TX and may wake the queue. Then the
 	 * queue, with netif_tx_disable(), which unlike netif_stop_queue()
 	 * waits for an xmit on another CPU: a ring change frees the rings
-	 * under a qdisc that still sends.
+	 * under a qdisc that still sends. A ring change or resume that failed
+	 * left no rings and the NAPIs disabled: disabling one twice would
+	 * wait forever.
 	 */
-	napi_disable(&vi->rx_napi);
-	napi_disable(&vi->tx_napi);
+	for (i = 0; nbvn_has_rings(vi) && i < vi->nr_qps; i++) {
+		napi_disable(&vi->qps[i].rx_napi);
+		napi_disable(&vi->qps[i].tx_napi);
+	}
 	netif_tx_disable(ndev);
 	return 0;
 }
 
-/* ip -s link: the sum over the queues (here the one pair). */
+/* Every queue's counters (in use or not), summed: RX into @rx, TX into @tx. */
+static void nbvn_stats_sum(struct nbvn *vi, u64 *rx, u64 *tx)
+{
+	u64 c[NBVN_NSTATS];
+	u16 i, j;
+
+	memset(rx, 0, NBVN_NSTATS * sizeof(*rx));
+	memset(tx, 0, NBVN_NSTATS * sizeof(*tx));
+	for (i = 0; i < vi->max_qps; i++) {
+		nbvn_stats_read(&vi->qps[i].rx_stats, c);
+		for (j = 0; j < NBVN_NSTATS; j++)
+			rx[j] += c[j];
+		nbvn_stats_read(&vi->qps[i].tx_stats, c);
+		for (j = 0; j < NBVN_NSTATS; j++)
+			tx[j] += c[j];
+	}
+}
+
+/* ip -s link: the sum over the queues. */
 static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *s)
 {
 	struct nbvn *vi = netdev_priv(ndev);
 	u64 rx[NBVN_NSTATS], tx[NBVN_NSTATS];
 
-	nbvn_stats_read(&vi->rx_stats, rx);
-	nbvn_stats_read(&vi->tx_stats, tx);
+	nbvn_stats_sum(vi, rx, tx);
 	s->rx_packets = rx[NBVN_RX_PACKETS];
 	s->rx_bytes = rx[NBVN_RX_BYTES];
 	s->rx_length_errors = rx[NBVN_RX_LENGTH_ERRORS];
@@ -920,10 +1161,15 @@ static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *
 	s->tx_dropped = tx[NBVN_TX_DROPPED];
 }
 
-/* ethtool -S: the driver's own counters, then each pool's under its prefix. */
+/*
+ * ethtool -S: the driver's own counters (summed over the queues), the
+ * pools' (summed over the queues) under their prefix, then each queue's
+ * packets and bytes, "rx<n>_packets"...
+ */
 static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_ring_empty", "tx_ring_full", "rx_ring_posted", "tx_ring_posted",
 	"rx_kicks", "tx_kicks", "tx_xdp", "tx_xdp_drops", "tx_timeouts",
+	"rx_csum_valid", "rx_needs_csum", "tx_needs_csum",
 };
 
 static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
@@ -938,11 +1184,15 @@ static int nbvn_get_sset_count(struct net_device *ndev, int sset)
 {
 	if (sset != ETH_SS_STATS)
 		return -EOPNOTSUPP;
-	return ARRAY_SIZE(nbvn_stat_names) + 2 * nbpool_ethtool_stats_count();
+	return ARRAY_SIZE(nbvn_stat_names) + 2 * nbpool_ethtool_stats_count() +
+	       4 * ((struct nbvn *)netdev_priv(ndev))->max_qps;
 }
 
 static void nbvn_get_strings(struct net_device *ndev, u32 sset, u8 *data)
 {
+	struct nbvn *vi = netdev_priv(ndev);
+	u16 i;
+
 	if (sset != ETH_SS_STATS)
 		return;
 	memcpy(data, nbvn_stat_names, sizeof(nbvn_stat_names));
@@ -950,6 +1200,35 @@ static void nbvn_get_strings(struct net_device *ndev, u32 sset, u8 *data)
 	nbpool_ethtool_stats_strings(data, "rx_pool");
 	data += nbpool_ethtool_stats_count() * ETH_GSTRING_LEN;
 	nbpool_ethtool_stats_strings(data, "tx_pool");
+	data += nbpool_ethtool_stats_count() * ETH_GSTRING_LEN;
+	for (i = 0; i < vi->max_qps; i++) {
+		ethtool_sprintf(&data, "rx%u_packets", i);
+		ethtool_sprintf(&data, "rx%u_bytes", i);
+		ethtool_sprintf(&data, "tx%u_packets", i);
+		ethtool_sprintf(&data, "tx%u_bytes", i);
+	}
+}
+
+/*
+ * The pools' counters for ethtool -S: the RX pools' (@rx) or the TX pools'
+ * summed over the queues, into @data. Zeros with no rings.
+ */
+static void nbvn_pool_stats(struct nbvn *vi, bool rx, u64 *data)
+{
+	unsigned int n = nbpool_ethtool_stats_count(), j;
+	u64 *c;
+	u16 i;
+
+	memset(data, 0, n * sizeof(*data));
+	if (!nbvn_has_rings(vi))
+		return;
+	c = kcalloc(n, sizeof(*c), GFP_KERNEL);
+	for (i = 0; c && i < vi->nr_qps; i++) {
+		nbpool_ethtool_stats(rx ? vi->qps[i].rx_pool : vi->qps[i].tx_pool, c);
+		for (j = 0; j < n; j++)
+			data[j] += c[j];
+	}
+	kfree(c);
 }
 
 static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats *stats,
@@ -957,31 +1236,46 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 {
 	struct nbvn *vi = netdev_priv(ndev);
 	u64 rx[NBVN_NSTATS], tx[NBVN_NSTATS];
+	u64 rx_posted = 0, tx_posted = 0;
+	u16 i;
 
-	nbvn_stats_read(&vi->rx_stats, rx);
-	nbvn_stats_read(&vi->tx_stats, tx);
+	nbvn_stats_sum(vi, rx, tx);
+	/* Packets in the rings: the driver's own count of what it holds. */
+	for (i = 0; i < vi->nr_qps; i++) {
+		rx_posted += vi->qps[i].rx.num - READ_ONCE(vi->qps[i].rx.nr_free);
+		tx_posted += vi->qps[i].tx.num - READ_ONCE(vi->qps[i].tx.nr_free);
+	}
 	*data++ = rx[NBVN_RX_RING_EMPTY];
 	*data++ = tx[NBVN_TX_STOP];
-	/* Packets in the rings: the driver's own count of what it holds. */
-	*data++ = vi->rx.num - READ_ONCE(vi->rx.nr_free);
-	*data++ = vi->tx.num - READ_ONCE(vi->tx.nr_free);
+	*data++ = rx_posted;
+	*data++ = tx_posted;
 	*data++ = rx[NBVN_RX_KICKS];
 	*data++ = tx[NBVN_TX_KICKS];
 	*data++ = tx[NBVN_TX_XDP];
 	*data++ = tx[NBVN_TX_XDP_DROPS];
 	*data++ = tx[NBVN_TX_TIMEOUTS];
-	if (!vi->rx_pool) {	/* a ring change failed and left no pools */
-		memset(data, 0, 2 * nbpool_ethtool_stats_count() * sizeof(*data));
-		return;
+	*data++ = rx[NBVN_RX_CSUM_VALID];
+	*data++ = rx[NBVN_RX_NEEDS_CSUM];
+	*data++ = tx[NBVN_TX_NEEDS_CSUM];
+	nbvn_pool_stats(vi, true, data);
+	data += nbpool_ethtool_stats_count();
+	nbvn_pool_stats(vi, false, data);
+	data += nbpool_ethtool_stats_count();
+	for (i = 0; i < vi->max_qps; i++) {
+		nbvn_stats_read(&vi->qps[i].rx_stats, rx);
+		nbvn_stats_read(&vi->qps[i].tx_stats, tx);
+		*data++ = rx[NBVN_RX_PACKETS];
+		*data++ = rx[NBVN_RX_BYTES];
+		*data++ = tx[NBVN_TX_PACKETS];
+		*data++ = tx[NBVN_TX_BYTES];
 	}
-	nbpool_ethtool_stats(vi->rx_pool, data);
-	nbpool_ethtool_stats(vi->tx_pool, data + nbpool_ethtool_stats_count());
 }
 
 #ifdef NBPOOL_HAVE_NETDEV_STAT_OPS
 /*
- * The kernel's per-queue statistics (netlink qstats-get, 6.9+). The one
- * queue pair lives as long as the netdev, so the base holds nothing.
+ * The kernel's per-queue statistics (netlink qstats-get, 6.9+), of the
+ * pairs in use; the base holds what the others counted while they were
+ * (ethtool -L), so that the sum stays the device's total.
  */
 static void nbvn_get_queue_stats_rx(struct net_device *ndev, int idx,
 				    struct netdev_queue_stats_rx *stats)
@@ -989,7 +1283,7 @@ static void nbvn_get_queue_stats_rx(struct net_device *ndev, int idx,
 	struct nbvn *vi = netdev_priv(ndev);
 	u64 rx[NBVN_NSTATS];
 
-	nbvn_stats_read(&vi->rx_stats, rx);
+	nbvn_stats_read(&vi->qps[idx].rx_stats, rx);
 	stats->packets = rx[NBVN_RX_PACKETS];
 	stats->bytes = rx[NBVN_RX_BYTES];
 	stats->alloc_fail = rx[NBVN_RX_ALLOC_FAIL];
@@ -1001,7 +1295,7 @@ static void nbvn_get_queue_stats_tx(struct net_device *ndev, int idx,
 	struct nbvn *vi = netdev_priv(ndev);
 	u64 tx[NBVN_NSTATS];
 
-	nbvn_stats_read(&vi->tx_stats, tx);
+	nbvn_stats_read(&vi->qps[idx].tx_stats, tx);
 	stats->packets = tx[NBVN_TX_PACKETS];
 	stats->bytes = tx[NBVN_TX_BYTES];
 	stats->stop = tx[NBVN_TX_STOP];
@@ -1011,6 +1305,11 @@ static void nbvn_get_queue_stats_tx(struct net_device *ndev, int idx,
 static void nbvn_get_base_stats(struct net_device *ndev, struct netdev_queue_stats_rx *rx,
 				struct netdev_queue_stats_tx *tx)
 {
+	struct nbvn *vi = netdev_priv(ndev);
+	u64 c[NBVN_NSTATS];
+	u16 i;
+
+	/* Only the fields the queues report: the core leaves the others unset. */
 	rx->packets = 0;
 	rx->bytes = 0;
 	rx->alloc_fail = 0;
@@ -1018,6 +1317,17 @@ static void nbvn_get_base_stats(struct net_device *ndev, struct netdev_queue_sta
 	tx->bytes = 0;
 	tx->stop = 0;
 	tx->wake = 0;
+	for (i = vi->nr_qps; i < vi->max_qps; i++) {
+		nbvn_stats_read(&vi->qps[i].rx_stats, c);
+		rx->packets += c[NBVN_RX_PACKETS];
+		rx->bytes += c[NBVN_RX_BYTES];
+		rx->alloc_fail += c[NBVN_RX_ALLOC_FAIL];
+		nbvn_stats_read(&vi->qps[i].tx_stats, c);
+		tx->packets += c[NBVN_TX_PACKETS];
+		tx->bytes += c[NBVN_TX_BYTES];
+		tx->stop += c[NBVN_TX_STOP];
+		tx->wake += c[NBVN_TX_WAKE];
+	}
 }
 
 static const struct netdev_stat_ops nbvn_stat_ops = {
@@ -1055,16 +1365,53 @@ static void nbvn_reset(struct nbvn *vi)
  */
 static void nbvn_dev_stop(struct nbvn *vi)
 {
+	u16 i;
+
 	nbvn_reset(vi);
-	netdev_tx_reset_queue(netdev_get_tx_queue(vi->ndev, 0));
-	nbvn_vq_free(vi, &vi->rx);
-	nbvn_vq_free(vi, &vi->tx);
-	if (xdp_rxq_info_is_reg(&vi->xdp_rxq))
-		xdp_rxq_info_unreg(&vi->xdp_rxq);
-	nbpool_destroy(vi->rx_pool);
-	nbpool_destroy(vi->tx_pool);
-	vi->rx_pool = NULL;
-	vi->tx_pool = NULL;
+	for (i = 0; i < vi->nr_qps; i++) {
+		struct nbvn_qp *qp = &vi->qps[i];
+
+		netdev_tx_reset_queue(nbvn_txq(qp));
+		nbvn_vq_free(vi, &qp->rx);
+		nbvn_vq_free(vi, &qp->tx);
+		if (xdp_rxq_info_is_reg(&qp->xdp_rxq))
+			xdp_rxq_info_unreg(&qp->xdp_rxq);
+		nbpool_destroy(qp->rx_pool);
+		nbpool_destroy(qp->tx_pool);
+		qp->rx_pool = NULL;
+		qp->tx_pool = NULL;
+	}
+	nbvn_vq_free(vi, &vi->cvq);
+}
+
+/*
+ * IRQ affinity and XPS: queue pair i's vectors on one CPU, and that CPU
+ * transmitting on pair i, spread as the kernel spreads a device's queues.
+ * With @on false, the hints go (before free_irq(), which wants none).
+ */
+static void nbvn_set_affinity(struct nbvn *vi, bool on)
+{
+	struct pci_dev *pdev = vi->mdev.pci_dev;
+	unsigned int cpu;
+	u16 i;
+
+	for (i = 0; i < vi->max_qps && 2 + 2 * i < vi->irqs; i++) {
+		const struct cpumask *mask = NULL;
+
+		if (on && i < vi->nr_qps) {
+			cpu = cpumask_local_spread(i, dev_to_node(&pdev->dev));
+			mask = cpumask_of(cpu);
+			netif_set_xps_queue(vi->ndev, mask, i);
+		}
+		irq_set_affinity_and_hint(pci_irq_vector(pdev, NBVN_VEC_RX(i)), mask);
+		irq_set_affinity_and_hint(pci_irq_vector(pdev, NBVN_VEC_TX(i)), mask);
+	}
+}
+
+/* The config vector's handler takes the device, each queue's its pair. */
+static void *nbvn_irq_data(struct nbvn *vi, unsigned int vec)
+{
+	return vec == NBVN_VEC_CONFIG ? (void *)vi : (void *)&vi->qps[(vec - 1) / 2];
 }
 
 static void nbvn_teardown(struct nbvn *vi)
@@ -1073,25 +1420,34 @@ static void nbvn_teardown(struct nbvn *vi)
 	int i;
 
 	nbvn_dev_stop(vi);
+	nbvn_set_affinity(vi, false);
 	for (i = 0; i < vi->irqs; i++)
-		free_irq(pci_irq_vector(pdev, i), vi);
+		free_irq(pci_irq_vector(pdev, i), nbvn_irq_data(vi, i));
 	pci_free_irq_vectors(pdev);
-	netif_napi_del(&vi->rx_napi);
-	netif_napi_del(&vi->tx_napi);
+	for (i = 0; i < vi->max_qps; i++) {
+		netif_napi_del(&vi->qps[i].rx_napi);
+		netif_napi_del(&vi->qps[i].tx_napi);
+	}
 	vp_modern_remove(&vi->mdev);
 }
 
 /*
- * A pool named after the device, "<pci name>-rx" or "-tx", of @p's size,
- * layout and direction, a buffer per packet. Never an ERR_PTR.
+ * A pool named after the device and queue, "<pci name>-rx" or "-tx" for
+ * pair 0, "-rx1", "-tx1"... for the others, of @p's size, layout and
+ * direction, a buffer per packet. Never an ERR_PTR.
  */
-static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, struct nbpool_params *p,
+static struct nbpool *nbvn_pool(struct nbvn_qp *qp, const char *what, struct nbpool_params *p,
 				int *err)
 {
+	struct nbvn *vi = qp->vi;
 	struct nbpool *pool;
 	char name[32];
 
-	snprintf(name, sizeof(name), "%s-%s", pci_name(vi->mdev.pci_dev), what);
+	if (qp->index)
+		snprintf(name, sizeof(name), "%s-%s%u", pci_name(vi->mdev.pci_dev), what,
+			 qp->index);
+	else
+		snprintf(name, sizeof(name), "%s-%s", pci_name(vi->mdev.pci_dev), what);
 	p->dev = &vi->mdev.pci_dev->dev;
 	p->netdev = vi->ndev;
 	p->name = name;
@@ -1106,20 +1462,22 @@ static struct nbpool *nbvn_pool(struct nbvn *vi, const char *what, struct nbpool
 	return pool;
 }
 
-static int nbvn_pools(struct nbvn *vi)
+static int nbvn_pools(struct nbvn_qp *qp)
 {
+	struct nbvn *vi = qp->vi;
 	/* RX: the ring, and room for what TCP receive queues hold before copying starts. */
 	struct nbpool_params rx = {
-		.packet_count = vi->rx.num * 8, .buffer_size = 2048,
-		.headroom = NBVN_RX_HEADROOM, .dma_dir = DMA_FROM_DEVICE, .napi = &vi->rx_napi,
+		.packet_count = qp->rx.num * 8, .buffer_size = 2048,
+		.headroom = NBVN_RX_HEADROOM, .dma_dir = DMA_FROM_DEVICE, .napi = &qp->rx_napi,
 	};
 	/*
-	 * TX: the virtio-net header goes in the headroom. The device cannot
-	 * checksum: the copy into the pool does.
+	 * TX: the virtio-net header goes in the headroom. A device that cannot
+	 * checksum has the copy into the pool do it.
 	 */
 	struct nbpool_params tx = {
-		.packet_count = vi->tx.num, .buffer_size = 2048, .headroom = NBVN_HDR,
-		.dma_dir = DMA_TO_DEVICE, .flags = NBPOOL_F_TX_CSUM,
+		.packet_count = qp->tx.num, .buffer_size = 2048, .headroom = NBVN_HDR,
+		.dma_dir = DMA_TO_DEVICE,
+		.flags = vi->features & BIT_ULL(VIRTIO_NET_F_CSUM) ? 0 : NBPOOL_F_TX_CSUM,
 	};
 	int err = 0;
 
@@ -1128,12 +1486,12 @@ static int nbvn_pools(struct nbvn *vi)
 		rx.headroom = XDP_PACKET_HEADROOM;
 		rx.dma_dir = DMA_BIDIRECTIONAL;
 	}
-	vi->rx_pool = nbvn_pool(vi, "rx", &rx, &err);
-	if (vi->rx_pool)
-		vi->tx_pool = nbvn_pool(vi, "tx", &tx, &err);
-	if (vi->tx_pool && rcu_access_pointer(vi->xdp_prog))
-		err = nbpool_xdp_rxq_info_reg(vi->rx_pool, &vi->xdp_rxq, vi->ndev, 0,
-					      vi->rx_napi.napi_id);
+	qp->rx_pool = nbvn_pool(qp, "rx", &rx, &err);
+	if (qp->rx_pool)
+		qp->tx_pool = nbvn_pool(qp, "tx", &tx, &err);
+	if (qp->tx_pool && rcu_access_pointer(vi->xdp_prog))
+		err = nbpool_xdp_rxq_info_reg(qp->rx_pool, &qp->xdp_rxq, vi->ndev, qp->index,
+					      qp->rx_napi.napi_id);
 	return err;
 }
 
@@ -1141,14 +1499,22 @@ static int nbvn_pools(struct nbvn *vi)
 static int nbvn_vectors(struct nbvn *vi)
 {
 	struct virtio_pci_modern_device *mdev = &vi->mdev;
+	u16 i;
 
-	if (vp_modern_config_vector(mdev, NBVN_VEC_CONFIG) != NBVN_VEC_CONFIG ||
-	    vp_modern_queue_vector(mdev, 0, NBVN_VEC_RX) != NBVN_VEC_RX ||
-	    vp_modern_queue_vector(mdev, 1, NBVN_VEC_TX) != NBVN_VEC_TX) {
-		dev_err(&mdev->pci_dev->dev, "device refused its MSI-X vectors\n");
-		return -EBUSY;
-	}
+	if (vp_modern_config_vector(mdev, NBVN_VEC_CONFIG) != NBVN_VEC_CONFIG)
+		goto refused;
+	for (i = 0; i < vi->nr_qps; i++)
+		if (vp_modern_queue_vector(mdev, 2 * i, NBVN_VEC_RX(i)) != NBVN_VEC_RX(i) ||
+		    vp_modern_queue_vector(mdev, 2 * i + 1, NBVN_VEC_TX(i)) != NBVN_VEC_TX(i))
+			goto refused;
+	/* The control queue is polled: no vector. */
+	if (vi->cvq.ring && vp_modern_queue_vector(mdev, vi->cvq_index, VIRTIO_MSI_NO_VECTOR) !=
+			    VIRTIO_MSI_NO_VECTOR)
+		goto refused;
 	return 0;
+refused:
+	dev_err(&mdev->pci_dev->dev, "device refused its MSI-X vectors\n");
+	return -EBUSY;
 }
 
 /*
@@ -1160,8 +1526,13 @@ static int nbvn_vectors(struct nbvn *vi)
 static int nbvn_dev_start(struct nbvn *vi, u16 rx_num, u16 tx_num)
 {
 	struct virtio_pci_modern_device *mdev = &vi->mdev;
-	int err;
+	int err = 0;
+	u16 i;
 
+	/* No RX checksum state while XDP runs: a program may rewrite the frame. */
+	vi->features = vi->offered;
+	if (rcu_access_pointer(vi->xdp_prog))
+		vi->features &= ~BIT_ULL(VIRTIO_NET_F_GUEST_CSUM);
 	vp_modern_set_features(mdev, vi->features);
 	vp_modern_set_status(mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
@@ -1169,17 +1540,31 @@ static int nbvn_dev_start(struct nbvn *vi, u16 rx_num, u16 tx_num)
 		err = -ENODEV;
 		goto fail;
 	}
-	err = nbvn_vq_init(vi, &vi->rx, 0, rx_num);
-	if (!err)
-		err = nbvn_vq_init(vi, &vi->tx, 1, tx_num);
-	if (!err)
-		err = nbvn_pools(vi);
+	for (i = 0; !err && i < vi->nr_qps; i++) {
+		err = nbvn_vq_init(vi, &vi->qps[i].rx, 2 * i, rx_num);
+		if (!err)
+			err = nbvn_vq_init(vi, &vi->qps[i].tx, 2 * i + 1, tx_num);
+		if (!err)
+			err = nbvn_pools(&vi->qps[i]);
+	}
+	/* Where the control queue is, and its size, the device says only after FEATURES_OK. */
+	if (!err && vi->features & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)) {
+		if (vp_modern_get_queue_size(mdev, vi->cvq_index) < NBVN_CTRL_RING) {
+			dev_err(&mdev->pci_dev->dev, "control queue %u takes fewer than %u descriptors\n",
+				vi->cvq_index, NBVN_CTRL_RING);
+			err = -ENODEV;
+		} else {
+			err = nbvn_vq_init(vi, &vi->cvq, vi->cvq_index, NBVN_CTRL_RING);
+		}
+	}
 	if (!err)
 		err = nbvn_vectors(vi);
 	if (err)
 		goto fail;
-	vp_modern_set_queue_enable(mdev, 0, true);
-	vp_modern_set_queue_enable(mdev, 1, true);
+	for (i = 0; i < 2 * vi->nr_qps; i++)
+		vp_modern_set_queue_enable(mdev, i, true);
+	if (vi->cvq.ring)
+		vp_modern_set_queue_enable(mdev, vi->cvq_index, true);
 	vi->rx_num = rx_num;
 	vi->tx_num = tx_num;
 	return 0;
@@ -1188,22 +1573,31 @@ fail:
 	return err;
 }
 
-static void nbvn_driver_ok(struct nbvn *vi)
+/* The device goes live, then learns how many queue pairs to use. */
+static int nbvn_driver_ok(struct nbvn *vi)
 {
 	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FEATURES_OK |
 			     VIRTIO_CONFIG_S_DRIVER_OK);
+	return nbvn_set_pairs(vi);
 }
 
-/* Reset, and start again with rings of @rx_num and @tx_num descriptors. */
-static int nbvn_restart(struct nbvn *vi, u16 rx_num, u16 tx_num)
+/*
+ * Reset, and start again with @qps queue pairs and rings of @rx_num and
+ * @tx_num descriptors. On failure nothing is left allocated.
+ */
+static int nbvn_restart(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps)
 {
 	int err;
 
 	nbvn_dev_stop(vi);
+	WRITE_ONCE(vi->nr_qps, qps);	/* ndo_xdp_xmit reads it without RTNL */
 	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND);
 	err = nbvn_dev_start(vi, rx_num, tx_num);
-	if (!err)
-		nbvn_driver_ok(vi);
+	if (!err) {
+		err = nbvn_driver_ok(vi);
+		if (err)
+			nbvn_dev_stop(vi);
+	}
 	return err;
 }
 
@@ -1220,37 +1614,46 @@ static void nbvn_get_ringparam(struct net_device *ndev, struct ethtool_ringparam
 }
 
 /*
- * New rings and pools: ring sizes (ethtool -G), or the RX pool's layout
- * for XDP (@prog set or not). As on most NICs that takes a device reset:
- * the interface goes quiet (an xmit in flight is waited for), the device
- * is reset, the old rings and pools are freed and new ones built; frames
- * in flight are lost, as on any reset, and BQL forgets them. If that
- * fails, the old sizes and program come back. Under RTNL.
+ * New rings and pools: ring sizes (ethtool -G), queue pairs (-L), or the
+ * RX pools' layout for XDP (@prog set or not). As on most NICs that takes
+ * a device reset: the interface goes quiet (an xmit in flight is waited
+ * for), the device is reset, the old rings and pools are freed and new
+ * ones built; frames in flight are lost, as on any reset, and BQL forgets
+ * them. If that fails, the old sizes, pairs and program come back. Under
+ * RTNL.
  */
-static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, struct bpf_prog *prog)
+static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps, struct bpf_prog *prog)
 {
 	struct bpf_prog *old_prog = rtnl_dereference(vi->xdp_prog);
-	u16 old_rx = vi->rx_num, old_tx = vi->tx_num;
+	u16 old_rx = vi->rx_num, old_tx = vi->tx_num, old_qps = vi->nr_qps;
 	struct net_device *ndev = vi->ndev;
 	bool running = netif_running(ndev), present = netif_device_present(ndev);
 	int err;
 
+	if (!nbvn_has_rings(vi))	/* an earlier rebuild failed for good */
+		return -ENODEV;
 	/* Detached meanwhile: the stack's TX watchdog judges no queue stopped on purpose. */
 	netif_device_detach(ndev);
 	if (running)
 		nbvn_stop(ndev);
 	rcu_assign_pointer(vi->xdp_prog, prog);
-	err = nbvn_restart(vi, rx_num, tx_num);
+	err = netif_set_real_num_queues(ndev, qps, qps);
+	if (!err)
+		err = nbvn_restart(vi, rx_num, tx_num, qps);
 	if (err) {
 		netdev_err(ndev, "rings rx %u tx %u%s failed (%d); back to rx %u tx %u%s\n",
 			   rx_num, tx_num, prog ? " for XDP" : "", err, old_rx, old_tx,
 			   old_prog ? " for XDP" : "");
 		rcu_assign_pointer(vi->xdp_prog, old_prog);
-		if (nbvn_restart(vi, old_rx, old_tx)) {
-			netdev_err(ndev, "the old rings failed too: the device stays down\n");
+		/* Shrinking back cannot fail; growing back may, and then stays smaller. */
+		if (netif_set_real_num_queues(ndev, old_qps, old_qps))
+			old_qps = min(old_qps, qps);
+		if (nbvn_restart(vi, old_rx, old_tx, old_qps)) {
+			netdev_err(ndev, "the old rings failed too: the device stays down until the driver is bound again\n");
 			return err;	/* and detached: nothing transmits to it */
 		}
 	}
+	nbvn_set_affinity(vi, true);
 	if (running)
 		nbvn_open(ndev);
 	if (present)
@@ -1272,7 +1675,28 @@ static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam 
 	}
 	if (ring->rx_pending == vi->rx_num && ring->tx_pending == vi->tx_num)
 		return 0;
-	return nbvn_rebuild(vi, ring->rx_pending, ring->tx_pending,
+	return nbvn_rebuild(vi, ring->rx_pending, ring->tx_pending, vi->nr_qps,
+			    rtnl_dereference(vi->xdp_prog));
+}
+
+static void nbvn_get_channels(struct net_device *ndev, struct ethtool_channels *ch)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+
+	ch->max_combined = vi->max_qps;
+	ch->combined_count = vi->nr_qps;
+}
+
+/* ethtool -L: combined channels only (the core checks the maximum). Under RTNL. */
+static int nbvn_set_channels(struct net_device *ndev, struct ethtool_channels *ch)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+
+	if (ch->rx_count || ch->tx_count || ch->other_count || !ch->combined_count)
+		return -EINVAL;
+	if (ch->combined_count == vi->nr_qps)
+		return 0;
+	return nbvn_rebuild(vi, vi->rx_num, vi->tx_num, ch->combined_count,
 			    rtnl_dereference(vi->xdp_prog));
 }
 
@@ -1284,6 +1708,8 @@ static const struct ethtool_ops nbvn_ethtool_ops = {
 	.get_ethtool_stats = nbvn_get_ethtool_stats,
 	.get_ringparam = nbvn_get_ringparam,
 	.set_ringparam = nbvn_set_ringparam,
+	.get_channels = nbvn_get_channels,
+	.set_channels = nbvn_set_channels,
 };
 
 /* The largest MTU whose frames fit one buffer of the XDP layout. */
@@ -1323,7 +1749,7 @@ static int nbvn_xdp_set(struct net_device *ndev, struct bpf_prog *prog,
 	if (!old == !prog || ndev->reg_state != NETREG_REGISTERED) {
 		rcu_assign_pointer(vi->xdp_prog, prog);
 	} else {
-		err = nbvn_rebuild(vi, vi->rx_num, vi->tx_num, prog);
+		err = nbvn_rebuild(vi, vi->rx_num, vi->tx_num, vi->nr_qps, prog);
 		if (err)
 			return err;
 	}
@@ -1399,11 +1825,66 @@ static u16 nbvn_ring_max(struct nbvn *vi, u16 index)
 	return max < NBVN_RING_MIN ? 0 : rounddown_pow_of_two(max);
 }
 
+/* Vector @vec's handler: config changes, then each pair's RX and TX. */
+static irq_handler_t nbvn_irq_handler(unsigned int vec)
+{
+	if (vec == NBVN_VEC_CONFIG)
+		return nbvn_config_irq;
+	return vec % 2 ? nbvn_rx_irq : nbvn_tx_irq;
+}
+
+/*
+ * Queue pairs and their vectors: as many pairs as the device has
+ * (VIRTIO_NET_F_MQ), up to NBVN_MAX_QPS and to what its MSI-X vectors
+ * allow; in use, one per CPU. Each pair's NAPIs, and a handler on every
+ * vector.
+ */
+static int nbvn_queues_init(struct nbvn *vi)
+{
+	struct pci_dev *pdev = vi->mdev.pci_dev;
+	u16 max = 1, i;
+	int nvec, err = 0;
+
+	if (vi->offered & BIT_ULL(VIRTIO_NET_F_MQ))
+		max = vp_ioread16((__le16 __iomem *)(vi->mdev.device +
+				  offsetof(struct virtio_net_config, max_virtqueue_pairs)));
+	if (max < VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MIN || max > VIRTIO_NET_CTRL_MQ_VQ_PAIRS_MAX) {
+		dev_warn(&pdev->dev, "device offers %u queue pairs: using one\n", max);
+		vi->offered &= ~BIT_ULL(VIRTIO_NET_F_MQ);
+		max = 1;
+	}
+	/* The control queue comes after every pair the device has, used or not. */
+	vi->cvq_index = 2 * max;
+	max = min_t(u16, max, NBVN_MAX_QPS);
+	nvec = pci_alloc_irq_vectors(pdev, NBVN_NVEC(1), NBVN_NVEC(max), PCI_IRQ_MSIX);
+	if (nvec < 0)
+		return nvec;
+	max = min_t(u16, max, (nvec - 1) / 2);
+	vi->qps = devm_kcalloc(&pdev->dev, max, sizeof(*vi->qps), GFP_KERNEL);
+	if (!vi->qps)
+		return -ENOMEM;
+	vi->max_qps = max;
+	vi->nr_qps = min_t(u16, max, num_online_cpus());
+	for (i = 0; i < max; i++) {
+		struct nbvn_qp *qp = &vi->qps[i];
+
+		qp->vi = vi;
+		qp->index = i;
+		u64_stats_init(&qp->rx_stats.syncp);
+		u64_stats_init(&qp->tx_stats.syncp);
+		netif_napi_add(vi->ndev, &qp->rx_napi, nbvn_rx_poll);
+		netif_napi_add(vi->ndev, &qp->tx_napi, nbvn_tx_poll);
+	}
+	for (i = 0; !err && i < NBVN_NVEC(max); i++) {
+		err = request_irq(pci_irq_vector(pdev, i), nbvn_irq_handler(i), 0,
+				  "nbpool_virtio_net", nbvn_irq_data(vi, i));
+		vi->irqs += !err;
+	}
+	return err;
+}
+
 static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 {
-	static const irq_handler_t handlers[NBVN_NVEC] = {
-		nbvn_config_irq, nbvn_rx_irq, nbvn_tx_irq,
-	};
 	struct net_device *ndev;
 	unsigned int rx_buf;
 	struct nbvn *vi;
@@ -1414,7 +1895,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (err)
 		return err;
 	pci_set_master(pdev);
-	ndev = devm_alloc_etherdev(&pdev->dev, sizeof(*vi));
+	ndev = devm_alloc_etherdev_mqs(&pdev->dev, sizeof(*vi), NBVN_MAX_QPS, NBVN_MAX_QPS);
 	if (!ndev)
 		return -ENOMEM;
 	SET_NETDEV_DEV(ndev, &pdev->dev);
@@ -1431,7 +1912,13 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 
 	nbvn_reset(vi);
 	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND);
-	vi->features = vp_modern_get_features(&vi->mdev) & NBVN_FEATURES;
+	vi->offered = vp_modern_get_features(&vi->mdev) & NBVN_FEATURES;
+	/* The spec's dependencies: segmentation needs checksums, MQ the control queue. */
+	if (!(vi->offered & BIT_ULL(VIRTIO_NET_F_CSUM)))
+		vi->offered &= ~(BIT_ULL(VIRTIO_NET_F_HOST_TSO4) | BIT_ULL(VIRTIO_NET_F_HOST_TSO6));
+	if (!(vi->offered & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
+		vi->offered &= ~BIT_ULL(VIRTIO_NET_F_MQ);
+	vi->features = vi->offered;
 	/*
 	 * Without ACCESS_PLATFORM the device uses guest-physical addresses,
 	 * past the IOMMU and the DMA API: the pool's DMA addresses would mean
@@ -1452,17 +1939,12 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 
-	u64_stats_init(&vi->rx_stats.syncp);
-	u64_stats_init(&vi->tx_stats.syncp);
-	netif_napi_add(ndev, &vi->rx_napi, nbvn_rx_poll);
-	netif_napi_add(ndev, &vi->tx_napi, nbvn_tx_poll);
-	err = pci_alloc_irq_vectors(pdev, NBVN_NVEC, NBVN_NVEC, PCI_IRQ_MSIX) < 0;
-	for (i = 0; !err && i < NBVN_NVEC; i++) {
-		err = request_irq(pci_irq_vector(pdev, i), handlers[i], 0, "nbpool_virtio_net", vi);
-		vi->irqs += !err;
-	}
+	vi->ctrl = dmam_alloc_coherent(&pdev->dev, sizeof(*vi->ctrl), &vi->ctrl_dma, GFP_KERNEL);
+	err = vi->ctrl ? nbvn_queues_init(vi) : -ENOMEM;
 	if (!err)
 		err = nbvn_dev_start(vi, vi->rx_max, vi->tx_max);
+	if (!err)
+		err = netif_set_real_num_queues(ndev, vi->nr_qps, vi->nr_qps);
 	if (err)
 		goto fail;
 
@@ -1476,8 +1958,21 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	}
 	ndev->netdev_ops = &nbvn_netdev_ops;
 	ndev->ethtool_ops = &nbvn_ethtool_ops;
-	/* The TX copy gathers fragments and sums (nbvn_tx_copy()). */
+	/* The TX copy gathers fragments; the device or the copy sums (nbvn_tx_copy()). */
 	ndev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM;
+	if (vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM))
+		ndev->hw_features |= NETIF_F_RXCSUM;
+	/*
+	 * TSO in frames of up to what a TX packet holds: NBVN_MAX_BUFS
+	 * buffers, the virtio-net header in the first. (The stack leaves ECN
+	 * segments to software: no HOST_ECN.)
+	 */
+	if (vi->features & BIT_ULL(VIRTIO_NET_F_HOST_TSO4))
+		ndev->hw_features |= NETIF_F_TSO;
+	if (vi->features & BIT_ULL(VIRTIO_NET_F_HOST_TSO6))
+		ndev->hw_features |= NETIF_F_TSO6;
+	netif_set_tso_max_size(ndev, NBVN_MAX_BUFS * nbpool_buffer_size(vi->qps[0].tx_pool) -
+			       NBVN_HDR);
 	ndev->features = ndev->hw_features;
 	/* Every verdict, multi-buffer frames both ways, and a redirect target. */
 	nbpool_xdp_features_all(ndev);
@@ -1490,7 +1985,8 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 * buffers are larger), so an MTU change takes no new buffers.
 	 */
 	ndev->min_mtu = ETH_MIN_MTU;
-	rx_buf = nbpool_buffer_size(vi->rx_pool) - nbpool_skb_tailroom() - NBVN_RX_HEADROOM;
+	rx_buf = nbpool_buffer_size(vi->qps[0].rx_pool) - nbpool_skb_tailroom() -
+		 NBVN_RX_HEADROOM;
 	ndev->max_mtu = rx_buf - NBVN_HDR - ETH_HLEN;
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
 		ndev->max_mtu = min(NBVN_MAX_MTU, NBVN_MAX_BUFS * rx_buf - NBVN_HDR - ETH_HLEN);
@@ -1498,12 +1994,16 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		nbvn_device_mtu(vi, vp_ioread16((__le16 __iomem *)(vi->mdev.device +
 						offsetof(struct virtio_net_config, mtu))));
 	pci_set_drvdata(pdev, vi);
-	nbvn_driver_ok(vi);
+	err = nbvn_driver_ok(vi);
+	if (err)
+		goto fail;
 	netif_carrier_off(ndev);
 	WRITE_ONCE(vi->config_live, true);
 	err = register_netdev(ndev);
 	if (err)
 		goto fail;
+	/* XPS maps go with the registered netdev. */
+	nbvn_set_affinity(vi, true);
 	return 0;
 fail:
 	nbvn_teardown(vi);
@@ -1530,9 +2030,8 @@ static void nbvn_remove(struct pci_dev *pdev)
  * the sizes in use. Meanwhile the netdev is detached, so that neither the
  * stack nor netpoll transmits to a device that is not there.
  */
-static int nbvn_suspend(struct device *dev)
+static void nbvn_quiesce(struct nbvn *vi)
 {
-	struct nbvn *vi = dev_get_drvdata(dev);
 	struct net_device *ndev = vi->ndev;
 
 	rtnl_lock();
@@ -1541,6 +2040,11 @@ static int nbvn_suspend(struct device *dev)
 		nbvn_stop(ndev);
 	nbvn_dev_stop(vi);
 	rtnl_unlock();
+}
+
+static int nbvn_suspend(struct device *dev)
+{
+	nbvn_quiesce(dev_get_drvdata(dev));
 	return 0;
 }
 
@@ -1552,7 +2056,7 @@ static int nbvn_resume(struct device *dev)
 
 	rtnl_lock();
 	/* From a reset: whatever state a resume from disk left the device in. */
-	err = nbvn_restart(vi, vi->rx_num, vi->tx_num);
+	err = nbvn_restart(vi, vi->rx_num, vi->tx_num, vi->nr_qps);
 	if (!err) {
 		if (netif_running(ndev))
 			nbvn_open(ndev);
@@ -1563,6 +2067,16 @@ static int nbvn_resume(struct device *dev)
 }
 
 static DEFINE_SIMPLE_DEV_PM_OPS(nbvn_pm_ops, nbvn_suspend, nbvn_resume);
+
+/*
+ * Reboot, power off, kexec: the device stops its DMA (a reset) before the
+ * memory of its rings and buffers passes to firmware or the next kernel,
+ * and nothing transmits after (the netdev is detached, as for suspend).
+ */
+static void nbvn_shutdown(struct pci_dev *pdev)
+{
+	nbvn_quiesce(pci_get_drvdata(pdev));
+}
 
 static const struct pci_device_id nbvn_ids[] = {
 	{ PCI_DEVICE(PCI_VENDOR_ID_REDHAT_QUMRANET, 0x1041) },	/* modern virtio-net */
@@ -1575,6 +2089,7 @@ static struct pci_driver nbvn_driver = {
 	.id_table = nbvn_ids,
 	.probe = nbvn_probe,
 	.remove = nbvn_remove,
+	.shutdown = nbvn_shutdown,
 	.driver.pm = pm_sleep_ptr(&nbvn_pm_ops),
 };
 module_pci_driver(nbvn_driver);
