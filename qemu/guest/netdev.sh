@@ -804,8 +804,8 @@ tap_intree() {
 # eth1's stack checks every one. TCP each way arrives intact, no receiver
 # counts a bad checksum; eth0 sent frames larger than the MTU and eth1
 # received none; eth0 asked its device for the sum of (nearly) every frame
-# and its pool's copy summed none; eth0 received (nearly) every frame with
-# the device's checksum state, eth1 none.
+# and its pool's copy summed none; eth0 received (nearly) every frame of
+# both transfers with the device's checksum state, eth1 none.
 tap_offloads() {
 	replug_nic1 's/$/,guest_csum=off/' && nbvn_claim && peer_up ||
 		{ echo "offloads: NIC1 without guest_csum did not come up"; return 1; }
@@ -814,11 +814,11 @@ tap_offloads() {
 	set -- $(csum_stats "" eth0) $(csum_stats "$PEER" eth1)
 	tp=$(ifstat "" eth0 tx_packets) tb=$(ifstat "" eth0 tx_bytes)
 	rp=$(ifstat "$PEER" eth1 rx_packets) rb=$(ifstat "$PEER" eth1 rx_bytes)
+	r0=$(ifstat "" eth0 rx_packets)
 	transfer $mib
 	rc=$?
 	tp=$(( $(ifstat "" eth0 tx_packets) - tp )) tb=$(( $(ifstat "" eth0 tx_bytes) - tb ))
 	rp=$(( $(ifstat "$PEER" eth1 rx_packets) - rp )) rb=$(( $(ifstat "$PEER" eth1 rx_bytes) - rb ))
-	r0=$(ifstat "" eth0 rx_packets)
 	transfer $mib back || rc=1
 	r0=$(( $(ifstat "" eth0 rx_packets) - r0 ))
 	set -- $(csum_stats "" eth0 $1 $2 $3 $4) $(csum_stats "$PEER" eth1 $5 $6 $7 $8)
