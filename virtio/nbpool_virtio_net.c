@@ -1385,20 +1385,23 @@ static void nbvn_dev_stop(struct nbvn *vi)
 }
 
 /*
- * IRQ affinity and XPS: queue pair i's vectors on one CPU, and that CPU
- * transmitting on pair i, spread as the kernel spreads a device's queues.
- * With @on false, the hints go (before free_irq(), which wants none).
+ * IRQ affinity and XPS, as the in-tree driver sets them: with a queue pair
+ * per CPU, pair i's vectors on one CPU and that CPU sending on pair i.
+ * Otherwise (one pair, fewer pairs than CPUs) the kernel places the
+ * vectors as it likes; so with @on false, when the hints must go before
+ * free_irq(), which wants none.
  */
 static void nbvn_set_affinity(struct nbvn *vi, bool on)
 {
 	struct pci_dev *pdev = vi->mdev.pci_dev;
+	bool spread = on && vi->nr_qps > 1 && vi->nr_qps == num_online_cpus();
 	unsigned int cpu;
 	u16 i;
 
 	for (i = 0; i < vi->max_qps && 2 + 2 * i < vi->irqs; i++) {
 		const struct cpumask *mask = NULL;
 
-		if (on && i < vi->nr_qps) {
+		if (spread && i < vi->nr_qps) {
 			cpu = cpumask_local_spread(i, dev_to_node(&pdev->dev));
 			mask = cpumask_of(cpu);
 			netif_set_xps_queue(vi->ndev, mask, i);
