@@ -155,6 +155,7 @@ enum {
 	NBVN_TX_XDP_DROPS,	/* frames XDP sent that found the ring full or the device resetting */
 	NBVN_TX_TIMEOUTS,	/* times the stack's watchdog found the queue stuck */
 	NBVN_TX_NEEDS_CSUM,	/* frames the device was asked to checksum */
+	NBVN_TX_TSO,		/* frames the device was asked to segment */
 	NBVN_TX_NSTATS
 };
 
@@ -588,8 +589,10 @@ static unsigned int nbvn_tx_post(struct nbvn_qp *qp, struct netdev_queue *txq,
 		hdr->csum_offset = nbvn_16(o->csum_offset);
 		nbvn_stat_add(&qp->tx_stats, NBVN_TX_NEEDS_CSUM, 1);
 	}
-	if (o->gso_size)
+	if (o->gso_size) {
 		nbvn_tx_gso(hdr, o);
+		nbvn_stat_add(&qp->tx_stats, NBVN_TX_TSO, 1);
+	}
 	/* The frame was synced where it was filled: the skb's or XDP frame's copy, or XDP_TX. */
 	nbpool_packet_sync_range_for_device(pkt, nbpool_packet_offset(pkt), NBVN_HDR);
 	nbvn_vq_add(&qp->tx, pkt, head_len, false);
@@ -1169,7 +1172,7 @@ static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *
 static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_ring_empty", "tx_ring_full", "rx_ring_posted", "tx_ring_posted",
 	"rx_kicks", "tx_kicks", "tx_xdp", "tx_xdp_drops", "tx_timeouts",
-	"rx_csum_valid", "rx_needs_csum", "tx_needs_csum",
+	"rx_csum_valid", "rx_needs_csum", "tx_needs_csum", "tx_tso",
 };
 
 static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
@@ -1257,6 +1260,7 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 	*data++ = rx[NBVN_RX_CSUM_VALID];
 	*data++ = rx[NBVN_RX_NEEDS_CSUM];
 	*data++ = tx[NBVN_TX_NEEDS_CSUM];
+	*data++ = tx[NBVN_TX_TSO];
 	nbvn_pool_stats(vi, true, data);
 	data += nbpool_ethtool_stats_count();
 	nbvn_pool_stats(vi, false, data);
