@@ -658,40 +658,32 @@ tx_stall() {
 	wait $sender
 }
 
-# tx_full_down_up: down and up with a stopped TX queue (tx_stall). eth0
-# goes down, the peer comes back, and the device completes every frame
-# while eth0's NAPIs are off: when eth0 comes up those completions must be
-# reaped, or its TX stays dead.
+# tx_full_down_up drained|full: down and up with a stopped TX queue
+# (tx_stall). drained: eth0 goes down, the peer comes back, and the device
+# completes every frame while eth0's NAPIs are off: when eth0 comes up
+# those completions must be reaped, or its TX stays dead. full: eth0 comes
+# up while its ring is still full (the peer still down): its queue must
+# stay stopped, not hand the next frame to a ring with no room for it (a
+# WARN, and a panic under panic_on_warn), until the peer comes back and
+# the ring drains.
 tx_full_down_up() {
 	tx_stall
 	$IP link set eth0 down
-	$PEER $IP link set eth1 up
-	sleep 2		# the device drains eth0's ring meanwhile
-	$IP link set eth0 up
+	if [ $1 = drained ]; then
+		$PEER $IP link set eth1 up
+		sleep 2		# the device drains eth0's ring meanwhile
+		$IP link set eth0 up
+	else
+		$IP link set eth0 up
+		ping -q -c 2 -i 0.2 -W 1 $B >/dev/null 2>&1	# frames for the stopped queue
+		$PEER $IP link set eth1 up
+	fi
 	$IP neigh del $B dev eth0
 	[ $STALLED = 5 ] ||
 		{ echo "txfull: eth0's TX queue never stopped (last $POSTED of $TOTAL descriptors posted)"; return 1; }
-	reach || { echo "txfull: no ping through once eth0 came back up"; return 1; }
-	transfer 4 || { echo "txfull: a transfer after eth0 came back up failed"; return 1; }
-	echo "txfull: the queue stopped with $POSTED of $TOTAL descriptors posted; TX works after link up"
-}
-
-# tx_full_up_stalled: as tx_full_down_up, but eth0 comes up while its ring
-# is still full (the peer still down): its queue must stay stopped, not
-# hand the next frame to a ring with no room for it (a WARN, and a panic
-# under panic_on_warn), until the peer comes back and the ring drains.
-tx_full_up_stalled() {
-	tx_stall
-	$IP link set eth0 down
-	$IP link set eth0 up
-	ping -q -c 2 -i 0.2 -W 1 $B >/dev/null 2>&1	# frames for the stopped queue
-	$PEER $IP link set eth1 up
-	$IP neigh del $B dev eth0
-	[ $STALLED = 5 ] ||
-		{ echo "txfull: eth0's TX queue never stopped (last $POSTED of $TOTAL descriptors posted)"; return 1; }
-	reach || { echo "txfull: no ping through once the peer came back"; return 1; }
-	transfer 4 || { echo "txfull: a transfer after the peer came back failed"; return 1; }
-	echo "txfull: up with $POSTED of $TOTAL descriptors posted; TX works once the ring drains"
+	reach || { echo "txfull ($1): no ping through after link up"; return 1; }
+	transfer 4 || { echo "txfull ($1): a transfer after link up failed"; return 1; }
+	echo "txfull ($1): the queue stopped with $POSTED of $TOTAL descriptors posted; TX works after link up"
 }
 
 # tx_csum_in_copy: both ends offer scatter-gather and checksum offload
