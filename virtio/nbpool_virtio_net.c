@@ -713,19 +713,14 @@ static bool nbvn_rx_merge(struct nbvn_qp *qp, struct nbpool_packet *pkt, u16 num
 static bool nbvn_rx_csum(struct nbvn_qp *qp, struct nbpool_packet *pkt,
 			 const struct virtio_net_hdr_v1 *hdr)
 {
-	struct nbvn_stats *st = &qp->rx_stats;
 	unsigned int start = nbvn_u16(hdr->csum_start), offset = nbvn_u16(hdr->csum_offset);
 
-	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) {
-		if (start + offset + sizeof(__sum16) > nbpool_packet_len(pkt) ||
-		    nbpool_packet_set_csum_partial(pkt, start, offset))
-			return false;
-		nbvn_stat_add(st, NBVN_RX_NEEDS_CSUM, 1);
-	} else if (hdr->flags & VIRTIO_NET_HDR_F_DATA_VALID &&
-		   qp->vi->ndev->features & NETIF_F_RXCSUM) {	/* ethtool -K rx */
+	if (hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM)
+		return start + offset + sizeof(__sum16) <= nbpool_packet_len(pkt) &&
+		       !nbpool_packet_set_csum_partial(pkt, start, offset);
+	if (hdr->flags & VIRTIO_NET_HDR_F_DATA_VALID &&
+	    qp->vi->ndev->features & NETIF_F_RXCSUM)	/* ethtool -K rx */
 		nbpool_packet_set_csum_unnecessary(pkt, 0);
-		nbvn_stat_add(st, NBVN_RX_CSUM_VALID, 1);
-	}
 	return true;
 }
 
@@ -760,7 +755,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	struct nbvn *vi = qp->vi;
 	struct net_device *ndev = vi->ndev;
 	bool xdp_tx = false, xdp_redirect = false;
-	u64 packets = 0, bytes = 0;
+	u64 packets = 0, bytes = 0, csums[CHECKSUM_PARTIAL + 1] = {};
 	struct bpf_prog *prog;
 	int done = 0;
 
@@ -799,10 +794,14 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
 			continue;
 		}
-		if (vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) && !nbvn_rx_csum(qp, pkt, hdr)) {
-			nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
-			nbpool_free(pkt);
-			continue;
+		if (vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM)) {
+			if (!nbvn_rx_csum(qp, pkt, hdr)) {
+				nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
+				nbpool_free(pkt);
+				continue;
+			}
+			/* Counted with the poll's other counters, once. */
+			csums[nbpool_packet_offload(pkt)->ip_summed]++;
 		}
 		/* Counted as the device delivered it, whatever XDP makes of it. */
 		flen = nbpool_packet_total_len(pkt);
@@ -831,6 +830,8 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_add(&st->v[NBVN_RX_PACKETS], packets);
 	u64_stats_add(&st->v[NBVN_RX_BYTES], bytes);
+	u64_stats_add(&st->v[NBVN_RX_CSUM_VALID], csums[CHECKSUM_UNNECESSARY]);
+	u64_stats_add(&st->v[NBVN_RX_NEEDS_CSUM], csums[CHECKSUM_PARTIAL]);
 	u64_stats_update_end(&st->syncp);
 	nbvn_rx_refill(qp);
 	/* Busy polling keeps the NAPI (complete_done false): interrupts stay off. */
