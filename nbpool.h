@@ -247,11 +247,13 @@ struct nbpool_packet {
 };
 
 /*
- * nbpool_packet.flags bit the inline setters below set: the packet carries
- * something a fresh packet does not (metadata, chained buffers), to be
- * cleared when it comes home, so that allocation writes only offset,
- * length and state. nbpool's own; drivers never test it.
+ * nbpool_packet.flags bits the inline calls below use; nbpool's own,
+ * drivers never test them. HELD: the driver owns the packet. DIRTY: it
+ * carries something a fresh packet does not (metadata, chained buffers),
+ * to be cleared when it comes home, so that allocation writes only offset,
+ * length and state.
  */
+#define NBPOOL_PKT_HELD		BIT(0)
 #define NBPOOL_PKT_DIRTY	BIT(7)
 
 /* Pool lifecycle (nbpool_main.c) */
@@ -275,7 +277,7 @@ unsigned int nbpool_skb_tailroom(void);
 struct sg_table *nbpool_memory_sgt(struct nbpool *pool);
 
 /* Packet data, DMA and skbs (nbpool_packet.c) */
-int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len);
+int __nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len);
 int nbpool_packet_set_offset(struct nbpool_packet *pkt, unsigned int offset);
 void nbpool_packet_sync_for_cpu(struct nbpool_packet *pkt);
 void nbpool_packet_sync_for_device(struct nbpool_packet *pkt);
@@ -469,6 +471,29 @@ static inline unsigned int nbpool_packet_headroom(const struct nbpool_packet *pk
 static inline unsigned int nbpool_packet_capacity(const struct nbpool_packet *pkt)
 {
 	return pkt->data_end - pkt->offset;
+}
+
+/**
+ * nbpool_packet_set_len() - set the number of data bytes
+ * @pkt: a packet held by the caller
+ * @len: new length; offset + @len must stay within the data area
+ *	(nbpool_packet_capacity())
+ *
+ * Inline, as every received frame goes through it; the checks' messages
+ * are out of line.
+ *
+ * Context: any; the caller owns the packet.
+ * Return: 0, or -EINVAL (with a warning, nothing changed) when @len does
+ * not fit or @pkt is not a held packet.
+ */
+static inline int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len)
+{
+	if (likely(pkt && (READ_ONCE(pkt->flags) & NBPOOL_PKT_HELD) &&
+		   len <= nbpool_packet_capacity(pkt))) {
+		pkt->len = len;
+		return 0;
+	}
+	return __nbpool_packet_set_len(pkt, len);
 }
 
 /**

@@ -33,8 +33,7 @@
 /* Most pages a pool has (its page table and lent-page bitmap scale with it). */
 #define NBPOOL_MAX_PAGES	(1U << 16)
 
-/* nbpool_packet.flags (NBPOOL_PKT_DIRTY is in nbpool.h, for its inline setters) */
-#define NBPOOL_PKT_HELD		BIT(0)	/* allocated to the driver */
+/* nbpool_packet.flags (NBPOOL_PKT_HELD and _DIRTY are in nbpool.h, for its inline setters) */
 #define NBPOOL_PKT_LENT		BIT(1)	/* coming back without its buffer (in an skb) */
 #define NBPOOL_PKT_CPU_SYNCED	BIT(2)	/* cpu_synced_start/end say what the CPU may read */
 #define NBPOOL_PKT_FRAGS_SYNCED	BIT(3)	/* every chained buffer synced for the CPU */

@@ -61,24 +61,27 @@ static int nbpool_bad_bounds(struct nbpool_packet *pkt, const char *caller,
 }
 
 /**
- * nbpool_packet_set_len() - set the number of data bytes
- * @pkt: a packet held by the caller
- * @len: new length; offset + @len must stay within the data area
+ * __nbpool_packet_set_len() - nbpool_packet_set_len() with every check
+ * @pkt: as for nbpool_packet_set_len()
+ * @len: as for nbpool_packet_set_len()
+ *
+ * The inline nbpool_packet_set_len() comes here for anything but a held
+ * packet and a length that fits: the descriptor is checked as every call
+ * checks it, and the refusal named. Drivers call nbpool_packet_set_len().
  *
  * Context: any; the caller owns the packet.
- * Return: 0, or -EINVAL (with a warning, nothing changed) when @len does
- * not fit or @pkt is not a held packet.
+ * Return: as nbpool_packet_set_len().
  */
-int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len)
+int __nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len)
 {
-	if (!nbpool_packet_held(pkt, __func__))
+	if (!nbpool_packet_held(pkt, "nbpool_packet_set_len"))
 		return -EINVAL;
-	if (unlikely(len > pkt->data_end - pkt->offset))
-		return nbpool_bad_bounds(pkt, __func__, pkt->offset, len);
+	if (unlikely(len > nbpool_packet_capacity(pkt)))
+		return nbpool_bad_bounds(pkt, "nbpool_packet_set_len", pkt->offset, len);
 	pkt->len = len;
 	return 0;
 }
-EXPORT_SYMBOL(nbpool_packet_set_len);
+EXPORT_SYMBOL(__nbpool_packet_set_len);
 
 /**
  * nbpool_packet_set_offset() - move the start of the data within the buffer

@@ -118,6 +118,7 @@ static __always_inline int __nbpool_packet_xdp_prepare(struct nbpool_packet *pkt
 		return nbpool_xdp_bad_rxq(pkt);
 	xdp_init_buff(xdp, pkt->pool->buffer_size, rxq);
 	xdp_prepare_buff(xdp, pkt->buf, pkt->offset, pkt->len, true);
+	xdp->txq = NULL;		/* the one field the two above leave */
 	if (unlikely(pkt->nr_frags))
 		nbpool_xdp_add_frags(pkt, xdp);
 	return 0;
@@ -342,7 +343,8 @@ EXPORT_SYMBOL(nbpool_packet_xdp_frame);
 u32 nbpool_packet_run_xdp(struct nbpool_packet *pkt, struct bpf_prog *prog,
 			  struct xdp_rxq_info *rxq)
 {
-	struct xdp_buff xdp;
+	/* Every field is written below: not cleared first, once per frame. */
+	struct xdp_buff xdp __uninitialized;
 
 	if (__nbpool_packet_xdp_prepare(pkt, &xdp, rxq))
 		return XDP_DROP;

@@ -61,7 +61,7 @@ static void nbpool_hostile_foreign_packet(struct kunit *test)
 	nbpool_free(&copy);		/* refused: not one of a's descriptors */
 	copy.pool = b;
 	nbpool_free(&copy);		/* refused: not one of b's either */
-	KUNIT_EXPECT_EQ(test, nbpool_packet_set_len(&copy, 10), -EINVAL);
+	KUNIT_EXPECT_EQ(test, nbpool_packet_set_offset(&copy, 10), -EINVAL);
 	expect_bad_calls(test, a, 1);
 	expect_bad_calls(test, b, 2);
 	nbpool_test_expect_books(test, a, 1, 0);
