@@ -88,6 +88,16 @@ def main():
             rows.append((f'8. {what}: Mbit/s of payload under TCG (wall columns)', None, None,
                          n / b, 'indicative', None, n * 1000, b * 1000))
 
+    n = wall.get(('e2e_tap_tcp_mbit_per_s', 'nbpool_virtio_net'))
+    b = wall.get(('e2e_tap_tcp_mbit_per_s', 'virtio_net'))
+    if n and b:
+        # Throughput: higher is better, so the goal reads the other way.
+        rows.append(('12. TCP on the tap topology, the device sums and segments: Mbit/s under TCG '
+                     '(median of 3; wall columns: average frame eth0 sent, bytes)', n, b, n / b,
+                     '>= 0.9x', n / b >= 0.9,
+                     wall.get(('e2e_tap_tcp_avg_frame', 'nbpool_virtio_net')),
+                     wall.get(('e2e_tap_tcp_avg_frame', 'virtio_net'))))
+
     def fmt(v, nd=1):
         # Small figures (interrupts or doorbells per frame) need their decimals.
         if v is not None and nd == 1 and abs(v) < 10:

@@ -50,5 +50,15 @@ for driver in nbpool_virtio_net virtio_net; do
 	bench_boot "bench-e2e-$driver-wall" wall bench-e2e -s 1 -e e2e=$driver
 done
 
+# Case 12: TCP on the tap topology, where both drivers have the device's
+# checksum offload and TSO; wall clock, so three runs of each, taking
+# turns, and the report takes the medians.
+for run in 1 2 3; do
+	for driver in nbpool_virtio_net virtio_net; do
+		say "case 12: $driver, TCP on the tap topology, run $run of 3 on the stock $kver kernel (about 1 minute)"
+		bench_boot "bench-tap-$driver-$run" wall bench-tap -n tap -c intremap=off -e e2e=$driver -e mib=64
+	done
+done
+
 python3 qemu/bench-report.py "$res"
 echo "results: $res/results.md, $res/results.csv, $res/scale.png"

@@ -237,10 +237,10 @@ stock_boot() {
 
 # tap_boot SERIES KVER: the tap topology (boot.sh -n tap) on a stock
 # kernel, on one core like the stock boots: a backend that carries
-# virtio-net headers, two queue pairs per NIC.
+# virtio-net headers, two queue pairs per NIC; netconsole last.
 tap_boot() {
 	step_run "tap-$1" 900 qemu/boot.sh -1 -n tap -m "$NBPOOL_OUT/build/$2" -x "$(stock_modules "$2")" \
-		-c intremap=off -t 800 "${stock_traffic[@]}" "tap-$1" "$(stock_image "$2")" tap
+		-c intremap=off -t 800 "${stock_traffic[@]}" "tap-$1" "$(stock_image "$2")" "tap netconsole"
 }
 
 # The one failure a boot is retried for, once, and only a stock boot: an

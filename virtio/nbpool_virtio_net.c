@@ -1416,13 +1416,22 @@ static void nbvn_set_affinity(struct nbvn *vi, bool on)
 	}
 }
 
+/*
+ * The driver gives up on the device (a failed probe): say so in its status
+ * (VIRTIO_CONFIG_S_FAILED), which a device or its host may act on.
+ */
+static void nbvn_give_up(struct nbvn *vi)
+{
+	vp_modern_set_status(&vi->mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FAILED);
+}
+
 /* The config vector's handler takes the device, each queue's its pair. */
 static void *nbvn_irq_data(struct nbvn *vi, unsigned int vec)
 {
 	return vec == NBVN_VEC_CONFIG ? (void *)vi : (void *)&vi->qps[(vec - 1) / 2];
 }
 
-static void nbvn_teardown(struct nbvn *vi)
+static void nbvn_teardown(struct nbvn *vi, bool failed)
 {
 	struct pci_dev *pdev = vi->mdev.pci_dev;
 	int i;
@@ -1436,6 +1445,8 @@ static void nbvn_teardown(struct nbvn *vi)
 		netif_napi_del(&vi->qps[i].rx_napi);
 		netif_napi_del(&vi->qps[i].tx_napi);
 	}
+	if (failed)
+		nbvn_give_up(vi);
 	vp_modern_remove(&vi->mdev);
 }
 
@@ -1842,6 +1853,18 @@ static irq_handler_t nbvn_irq_handler(unsigned int vec)
 }
 
 /*
+ * Vector @vec's name in /proc/interrupts: the device's, then "config",
+ * "rx<pair>" or "tx<pair>". Freed with the device, after the vectors.
+ */
+static const char *nbvn_irq_name(struct pci_dev *pdev, unsigned int vec)
+{
+	if (vec == NBVN_VEC_CONFIG)
+		return devm_kasprintf(&pdev->dev, GFP_KERNEL, "nbvn-%s-config", pci_name(pdev));
+	return devm_kasprintf(&pdev->dev, GFP_KERNEL, "nbvn-%s-%s%u", pci_name(pdev),
+			      vec % 2 ? "rx" : "tx", (vec - 1) / 2);
+}
+
+/*
  * Queue pairs and their vectors: as many pairs as the device has
  * (VIRTIO_NET_F_MQ), up to NBVN_MAX_QPS and to what its MSI-X vectors
  * allow; in use, one per CPU. Each pair's NAPIs, and a handler on every
@@ -1884,8 +1907,10 @@ static int nbvn_queues_init(struct nbvn *vi)
 		netif_napi_add(vi->ndev, &qp->tx_napi, nbvn_tx_poll);
 	}
 	for (i = 0; !err && i < NBVN_NVEC(max); i++) {
-		err = request_irq(pci_irq_vector(pdev, i), nbvn_irq_handler(i), 0,
-				  "nbpool_virtio_net", nbvn_irq_data(vi, i));
+		const char *name = nbvn_irq_name(pdev, i);
+
+		err = name ? request_irq(pci_irq_vector(pdev, i), nbvn_irq_handler(i), 0,
+					 name, nbvn_irq_data(vi, i)) : -ENOMEM;
 		vi->irqs += !err;
 	}
 	return err;
@@ -1934,7 +1959,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	 */
 	if (!(vi->features & BIT_ULL(VIRTIO_F_ACCESS_PLATFORM))) {
 		dev_err(&pdev->dev, "device does not offer VIRTIO_F_ACCESS_PLATFORM: it would bypass the IOMMU and the DMA API; not binding\n");
-		vp_modern_set_status(&vi->mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FAILED);
+		nbvn_give_up(vi);
 		vp_modern_remove(&vi->mdev);
 		return -ENODEV;
 	}
@@ -1943,6 +1968,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	if (!(vi->features & BIT_ULL(VIRTIO_F_VERSION_1)) || !vi->rx_max || !vi->tx_max) {
 		dev_err(&pdev->dev, "device lacks VERSION_1 or rings of %u (features %#llx, rings %u %u)\n",
 			NBVN_RING_MIN, vi->features, vi->rx_max, vi->tx_max);
+		nbvn_give_up(vi);
 		vp_modern_remove(&vi->mdev);
 		return -ENODEV;
 	}
@@ -2014,7 +2040,7 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	nbvn_set_affinity(vi, true);
 	return 0;
 fail:
-	nbvn_teardown(vi);
+	nbvn_teardown(vi, true);
 	return err < 0 ? err : -ENODEV;
 }
 
@@ -2029,7 +2055,7 @@ static void nbvn_remove(struct pci_dev *pdev)
 	WRITE_ONCE(vi->config_live, false);
 	synchronize_irq(pci_irq_vector(pdev, NBVN_VEC_CONFIG));
 	unregister_netdev(vi->ndev);	/* stops it: NAPIs are disabled */
-	nbvn_teardown(vi);
+	nbvn_teardown(vi, false);
 }
 
 /*

@@ -95,3 +95,23 @@ xdp_drop() {
 	echo "bench: xdp_drop: $frames frames dropped of $1 sent, $(( $(ifstat "" eth0 tx_packets) - tx0 )) frames on the wire" > /dev/console
 	report xdp_drop $frames $(( b1 - b0 )) $(( u1 - u0 - 1000000000 )) 0
 }
+
+# tap_tcp MIB: on the tap topology (offloads on: checksums and TSO by the
+# device), MIB MiB of TCP from eth0 to the peer: Mbit/s of payload (wall
+# clock), and eth0's average frame on the wire, which says how much the
+# device segmented.
+tap_tcp() {
+	$PEER sh -c 'tail -f /dev/null | nc -l -p 5007 > /dev/null' &
+	sleep 1
+	set -- $1 $(link_counters "" eth0)
+	u0=$(up_ns)
+	dd if=/dev/zero bs=1M count=$1 2>/dev/null | nc $B 5007
+	u1=$(up_ns)
+	set -- "$@" $(link_counters "" eth0)
+	killall tail
+	wait
+	frames=$(( $8 - $4 )) avg=$(( ($9 - $5) / ($8 - $4) ))
+	echo "bench: tap tcp: $1 MiB, eth0 sent $frames frames of $avg bytes" > /dev/console
+	echo "NBPOOL-BENCH e2e_tap_tcp_mbit_per_s $DRIVER $(awk -v b=$(( $1 * 1048576 )) -v t=$(( u1 - u0 )) 'BEGIN {printf "%.1f", b * 8 * 1000 / t}')"
+	echo "NBPOOL-BENCH e2e_tap_tcp_avg_frame $DRIVER $avg"
+}

@@ -845,12 +845,18 @@ tap_multiqueue() {
 		[ "$*" = "2 2" ] || { echo "mq: ${side% *} has combined channels '$*', not 2 of 2"; return 1; }
 	done
 	b0=$(queue_counts "" eth0) b1=$(queue_counts "$PEER" eth1)
+	i0=$(vector_counts $NIC0) && i1=$(vector_counts $NIC1) ||
+		{ echo "mq: no vector named nbvn-<device>-config: $(awk '/nbvn|virtio/ {print $NF}' /proc/interrupts | tr '\n' ' ')"; return 1; }
 	udp_flows "" $B && udp_flows "$PEER" $A || return 1
 	a0=$(queue_counts "" eth0) a1=$(queue_counts "$PEER" eth1)
+	j0=$(vector_counts $NIC0) j1=$(vector_counts $NIC1)
 	for q in 1 2 3 4; do
 		[ $(echo $a0 | cut -d' ' -f$q) -gt $(echo $b0 | cut -d' ' -f$q) ] &&
 			[ $(echo $a1 | cut -d' ' -f$q) -gt $(echo $b1 | cut -d' ' -f$q) ] ||
 			{ echo "mq: rx0 tx0 rx1 tx1 packets went from '$b0' to '$a0' on eth0, '$b1' to '$a1' on eth1"; return 1; }
+		[ $(echo $j0 | cut -d' ' -f$q) -gt $(echo $i0 | cut -d' ' -f$q) ] &&
+			[ $(echo $j1 | cut -d' ' -f$q) -gt $(echo $i1 | cut -d' ' -f$q) ] ||
+			{ echo "mq: rx0 tx0 rx1 tx1 vectors' interrupts went from '$i0' to '$j0' on NIC0, '$i1' to '$j1' on NIC1"; return 1; }
 	done
 	bg_start
 	/usr/local/sbin/ethtool -L eth0 combined 1 2> /tmp/mq.err
@@ -865,7 +871,53 @@ tap_multiqueue() {
 	set -- $(queue_counts "" eth0)
 	[ $(($1 + $3)) = "$(ifstat "" eth0 rx_packets)" ] && [ $(($2 + $4)) = "$(ifstat "" eth0 tx_packets)" ] ||
 		{ echo "mq: eth0's queues count rx $1 + $3 and tx $2 + $4, the interface rx $(ifstat "" eth0 rx_packets) tx $(ifstat "" eth0 tx_packets)"; return 1; }
-	echo "mq: every queue of both NICs moved (eth0 rx0 tx0 rx1 tx1: $a0); ethtool -L 1 and 2 under traffic, TCP intact"
+	echo "mq: every queue and its vector of both NICs moved (eth0 rx0 tx0 rx1 tx1: $a0 packets, $j0 interrupts); ethtool -L 1 and 2 under traffic, TCP intact"
+}
+
+# pool_xdp_drops DEV: the XDP drops of each of DEV's RX pools, "rx rx1",
+# from the pools' own debugfs counters.
+pool_xdp_drops() {
+	bus=$(basename $1)
+	for q in rx rx1; do
+		awk '$1 == "xdp_drops" {print $2}' /sys/kernel/debug/nbpool/$bus-$q/stats
+	done | tr '\n' ' '
+}
+
+# tap_xdp_pairs: XDP on both of eth0's queue pairs. A program dropping UDP
+# to port 9 rebuilds both RX pools in the XDP layout; the peer's 16 flows
+# (udp_flows) land on both queues, and each queue's pool drops some, none
+# of them more than were sent, none reaching the stack. Detached, both
+# pairs carry TCP again and the books agree.
+tap_xdp_pairs() {
+	xdp_on drop 9 || return 1
+	set -- $(pool_xdp_drops $NIC0)
+	n0=$(udp_counter "" NoPorts)
+	udp_flows "$PEER" $A || { xdp_off; return 1; }
+	sleep 0.5
+	set -- "$@" $(pool_xdp_drops $NIC0)
+	no=$(( $(udp_counter "" NoPorts) - n0 )) d0=$(($3 - $1)) d1=$(($4 - $2))
+	xdp_off || return 1
+	echo "xdp pairs: pool rx dropped $d0, pool rx1 $d1 of 3200 sent; $no reached the stack"
+	[ $d0 -gt 0 ] && [ $d1 -gt 0 ] && [ $((d0 + d1)) -le 3200 ] && [ $no = 0 ] || return 1
+	transfer 4 && transfer 4 back && pools_balance
+}
+
+# vector_counts PATH: interrupts of the PCI device PATH's vectors named
+# nbvn-<device>-rx0, -tx0, -rx1, -tx1 in /proc/interrupts (summed over
+# CPUs), "rx0 tx0 rx1 tx1"; a vector of another name counts as missing
+# ("-"). Also fails when its config vector is not named.
+vector_counts() {
+	awk -v p="nbvn-$(basename $1)-" 'index($NF, p) == 1 {
+		s = 0
+		for (i = 2; i <= NF && $i ~ /^[0-9]+$/; i++)
+			s += $i
+		c[substr($NF, length(p) + 1)] = s
+	} END {
+		split("rx0 tx0 rx1 tx1", q)
+		for (i = 1; i <= 4; i++)
+			printf "%s%s", (q[i] in c) ? c[q[i]] : "-", i < 4 ? " " : "\n"
+		exit !("config" in c)
+	}' /proc/interrupts
 }
 
 # channels NS DEV: "combined max_combined" from ethtool -l.
@@ -1057,22 +1109,54 @@ nic1_restore() {
 		{ echo "NIC1 did not come back"; return 1; }
 }
 
-# refuses_iommu_bypass: a NIC without VIRTIO_F_ACCESS_PLATFORM uses
-# guest-physical addresses, past the IOMMU and the DMA API, so the pool's
-# DMA addresses mean nothing to it: the driver must not bind. NIC1 is
-# plugged back that way (iommu_platform=off) and must be refused.
-refuses_iommu_bypass() {
-	replug_nic1 's/iommu_platform=on/iommu_platform=off/' || return 1
+# nic1_offer SED: NIC1 plugged back with its QEMU device properties edited
+# by SED, and offered to nbpool_virtio_net alone. Sets bound (the driver
+# that took it, or nothing) and, when none did, status: the device status
+# byte read from the device itself after the attempt (/vstatus).
+nic1_offer() {
+	replug_nic1 "$1" || return 1
 	sleep 1		# virtio-pci probes it first
 	[ -e $NIC1/driver ] && basename $NIC1 > $NIC1/driver/unbind
 	echo nbpool_virtio_net > $NIC1/driver_override
 	basename $NIC1 > /sys/bus/pci/drivers_probe
-	bound=$(basename "$(readlink $NIC1/driver)" 2>/dev/null)
+	bound=$(basename "$(readlink $NIC1/driver)" 2>/dev/null) status=
+	[ -n "$bound" ] && return 0
+	echo 1 > $NIC1/enable
+	status=$(/vstatus $NIC1 | awk '{print $2}')
+	echo 0 > $NIC1/enable
+}
+
+# refused WHAT: after nic1_offer, the driver refused NIC1 and set
+# VIRTIO_CONFIG_S_FAILED (0x80) in its status.
+refused() {
+	[ -z "$bound" ] || { echo "$1: $bound bound the NIC"; return 1; }
+	[ -n "$status" ] && [ $((status & 0x80)) != 0 ] ||
+		{ echo "$1: refused, but the device status is '$status', without FAILED (0x80)"; return 1; }
+}
+
+# refuses_iommu_bypass: a NIC without VIRTIO_F_ACCESS_PLATFORM uses
+# guest-physical addresses, past the IOMMU and the DMA API, so the pool's
+# DMA addresses mean nothing to it: the driver must not bind. NIC1 is
+# plugged back that way (iommu_platform=off) and must be refused, told so
+# in its status, with a message naming the feature.
+refuses_iommu_bypass() {
+	nic1_offer 's/iommu_platform=on/iommu_platform=off/' || return 1
 	said=$(dmesg | grep "$(basename $NIC1).*VIRTIO_F_ACCESS_PLATFORM" | tail -n1)
 	nic1_restore || return 1
-	[ -z "$bound" ] || { echo "bypass: $bound bound a NIC that bypasses the IOMMU"; return 1; }
+	refused bypass || return 1
 	[ -n "$said" ] || { echo "bypass: refused without a message naming VIRTIO_F_ACCESS_PLATFORM"; return 1; }
-	echo "bypass: ${said#*] }"
+	echo "bypass: device status $status; ${said#*] }"
+}
+
+# refuses_two_vectors: a NIC with 2 MSI-X vectors, fewer than a queue
+# pair and the config interrupt need (3), fails the probe part way, after
+# the device was set up: the driver must leave it unbound and marked
+# FAILED, and NIC1 then comes back as before.
+refuses_two_vectors() {
+	nic1_offer 's/$/,vectors=2/' || return 1
+	nic1_restore || return 1
+	refused vectors || return 1
+	echo "vectors: refused with 2 MSI-X vectors, device status $status"
 }
 
 # device_mtu_1400: a NIC whose device says its MTU is 1400
