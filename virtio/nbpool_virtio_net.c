@@ -19,13 +19,14 @@
  * offload, the device's (VIRTIO_NET_F_CSUM, and GUEST_CSUM on RX) through
  * the packets' offload metadata, or, where it has none, the sum taken
  * while copying into the pool; TSO (HOST_TSO4/6) in frames of up to what
- * one TX packet holds; XDP (every verdict, XDP_TX from the RX buffer
- * itself, ndo_xdp_xmit, multi-buffer frames); suspend, resume and
- * shutdown; a TX watchdog that reports the ring. make check drives it
- * with ping, TCP with checksums, UDP overruns, MTU, ring and link changes,
- * XDP programs, suspend, rmmod/insmod and hot-unplug under traffic, and
- * the offloads and queue pairs on a tap backend. RX coalescing
- * (GUEST_TSO) is not done yet.
+ * one TX packet holds, and the device's coalesced TCP on RX (GUEST_TSO4/6,
+ * ethtool's rx-gro-hw) in frames of up to 64 KiB across the pool's
+ * buffers; XDP (every verdict, XDP_TX from the RX buffer itself,
+ * ndo_xdp_xmit, multi-buffer frames); suspend, resume and shutdown; a TX
+ * watchdog that reports the ring. make check drives it with ping, TCP
+ * with checksums, UDP overruns, MTU, ring and link changes, XDP programs,
+ * suspend, rmmod/insmod and hot-unplug under traffic, and the offloads
+ * and queue pairs on a tap backend.
  */
 #include <linux/delay.h>
 #include <linux/module.h>
@@ -79,11 +80,25 @@
  * device wrote.
  */
 #define NBVN_XDP_BUF		4096
+/*
+ * With the device's coalesced TCP (GUEST_TSO4/6) a frame is up to 64 KiB
+ * plus headers, across as many RX buffers as it takes (18 on x86-64, at
+ * most an skb's fragments and its head): the RX pool then has 4096-byte
+ * buffers. Not negotiated where a packet cannot hold that
+ * (nbvn_gro_hw_fits()), nor while XDP runs: a program may rewrite the
+ * frame, and XDP frames have fewer fragments.
+ */
+#define NBVN_GRO_HW_BUF		4096
+#define NBVN_GRO_HW_FRAME	(NBVN_HDR + ETH_HLEN + IP_MAX_MTU)
+#define NBVN_GUEST_TSO		(BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) | BIT_ULL(VIRTIO_NET_F_GUEST_TSO6))
+/* A device waits for room for a whole frame: an RX ring holds one of the most buffers. */
+#define NBVN_GRO_HW_RING_MIN	32
 #define NBVN_FEATURES	(BIT_ULL(VIRTIO_F_VERSION_1) | BIT_ULL(VIRTIO_F_ACCESS_PLATFORM) | \
 			 BIT_ULL(VIRTIO_NET_F_MAC) | BIT_ULL(VIRTIO_NET_F_STATUS) | \
 			 BIT_ULL(VIRTIO_NET_F_MTU) | BIT_ULL(VIRTIO_NET_F_MRG_RXBUF) | \
 			 BIT_ULL(VIRTIO_NET_F_CSUM) | BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) | \
 			 BIT_ULL(VIRTIO_NET_F_HOST_TSO4) | BIT_ULL(VIRTIO_NET_F_HOST_TSO6) | \
+			 NBVN_GUEST_TSO | \
 			 BIT_ULL(VIRTIO_NET_F_CTRL_VQ) | BIT_ULL(VIRTIO_NET_F_MQ) | \
 			 BIT_ULL(VIRTIO_RING_F_EVENT_IDX))
 
@@ -140,6 +155,7 @@ enum {
 	NBVN_RX_KICKS,		/* doorbells rung */
 	NBVN_RX_CSUM_VALID,	/* frames whose checksum the device checked */
 	NBVN_RX_NEEDS_CSUM,	/* frames whose sender left the checksum to be computed */
+	NBVN_RX_GSO,		/* frames the device coalesced from TCP segments */
 	NBVN_RX_NSTATS
 };
 
@@ -216,6 +232,7 @@ struct nbvn {
 	u16 rx_num, tx_num;		/* the ring sizes in use: the last that started */
 	int irqs;			/* vectors with a handler installed */
 	bool config_live;		/* link changes reach the netdev */
+	bool gro_hw_off;		/* ethtool -K rx-gro-hw off: no GUEST_TSO */
 };
 
 /* Set up virtqueue @index with @num descriptors (a power of 2) on a reset device. */
@@ -662,44 +679,72 @@ static bool nbvn_rx_len_ok(struct nbpool_packet *pkt, u32 len, u32 min)
 	return true;
 }
 
+/* RX buffers a coalesced frame may take, each holding what a fresh RX packet does. */
+static unsigned int nbvn_gro_hw_bufs(void)
+{
+	return DIV_ROUND_UP(NBVN_GRO_HW_FRAME,
+			    NBVN_GRO_HW_BUF - nbpool_skb_tailroom() - NBVN_RX_HEADROOM);
+}
+
+/*
+ * Can a packet hold a coalesced frame, and a ring of the least size?
+ * If not (fewer skb fragments, more tailroom), the device is not asked to
+ * coalesce.
+ */
+static bool nbvn_gro_hw_fits(void)
+{
+	return nbvn_gro_hw_bufs() <= min_t(unsigned int, NBPOOL_MAX_BUFFERS_PER_PACKET,
+					     NBVN_GRO_HW_RING_MIN);
+}
+
+/* The most RX buffers a frame may take: a coalesced one, or a jumbo frame. */
+static unsigned int nbvn_rx_max_bufs(const struct nbvn *vi)
+{
+	return vi->features & NBVN_GUEST_TSO ? nbvn_gro_hw_bufs() : NBVN_MAX_BUFS;
+}
+
 /*
  * How many buffers the device wrote the frame in @pkt across: its header
- * says, with MRG_RXBUF (without, the field is 1). 0 for more than a frame
- * may take.
+ * says, with MRG_RXBUF (without, the field is 1). Checked by
+ * nbvn_rx_merge(): the packet holds no more than a frame may take.
  */
 static u16 nbvn_rx_num_buffers(struct nbvn *vi, struct nbpool_packet *pkt)
 {
 	const struct virtio_net_hdr_mrg_rxbuf *hdr = nbpool_packet_data(pkt);
-	u16 num = 1;
 
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_MRG_RXBUF))
-		num = le16_to_cpu((__force __le16)hdr->num_buffers);
-	return num <= NBVN_MAX_BUFS ? num : 0;
+		return le16_to_cpu((__force __le16)hdr->num_buffers);
+	return 1;
 }
 
 /*
  * Chain the other @num - 1 buffers of a frame to its first, @pkt. On
- * false (the device did not complete them all, or wrote one wrong) every
- * buffer taken is freed, @pkt too.
+ * false (the device did not complete them all, wrote one wrong, or used
+ * more than a packet holds) every buffer taken is freed, @pkt too, and so
+ * are the frame's buffers after the bad one: read as frames of their own
+ * they would be garbage.
  */
 static bool nbvn_rx_merge(struct nbvn_qp *qp, struct nbpool_packet *pkt, u16 num)
 {
+	bool ok = true;
+
 	while (--num) {
 		struct nbpool_packet *next;
 		u32 len;
 
 		next = nbvn_vq_get(&qp->rx, &len);
-		if (!next)
-			break;
-		if (!nbvn_rx_len_ok(next, len, 1) || nbpool_packet_append(pkt, next)) {
-			nbpool_free(next);
+		if (!next) {
+			ok = false;
 			break;
 		}
+		if (ok && nbvn_rx_len_ok(next, len, 1) && !nbpool_packet_append(pkt, next))
+			continue;
+		ok = false;
+		nbpool_free(next);
 	}
-	if (!num)
-		return true;
-	nbpool_free(pkt);
-	return false;
+	if (!ok)
+		nbpool_free(pkt);
+	return ok;
 }
 
 /*
@@ -722,6 +767,38 @@ static bool nbvn_rx_csum(struct nbvn_qp *qp, struct nbpool_packet *pkt,
 	    qp->vi->ndev->features & NETIF_F_RXCSUM)	/* ethtool -K rx */
 		nbpool_packet_set_csum_unnecessary(pkt, 0);
 	return true;
+}
+
+/*
+ * A frame the device coalesced from TCP segments (GUEST_TSO4/6): it goes
+ * up as one GSO skb, which the stack segments again if it forwards it.
+ * The header is the device's word, so the skb is marked DODGY: the stack
+ * does not trust its segment count. False for a type not negotiated (ECN,
+ * UDP) or a frame whose checksum the sender did not leave partial.
+ */
+static bool nbvn_rx_gso(struct nbvn *vi, struct nbpool_packet *pkt,
+			const struct virtio_net_hdr_v1 *hdr)
+{
+	u16 size = nbvn_u16(hdr->gso_size);
+	u32 type;
+
+	switch (hdr->gso_type) {
+	case VIRTIO_NET_HDR_GSO_TCPV4:
+		if (!(vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_TSO4)))
+			return false;
+		type = SKB_GSO_TCPV4;
+		break;
+	case VIRTIO_NET_HDR_GSO_TCPV6:
+		if (!(vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_TSO6)))
+			return false;
+		type = SKB_GSO_TCPV6;
+		break;
+	default:
+		return false;
+	}
+	if (!size || !(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+		return false;
+	return !nbpool_packet_set_gso(pkt, size, type | SKB_GSO_DODGY, 0);
 }
 
 /*
@@ -755,7 +832,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	struct nbvn *vi = qp->vi;
 	struct net_device *ndev = vi->ndev;
 	bool xdp_tx = false, xdp_redirect = false;
-	u64 packets = 0, bytes = 0, csums[CHECKSUM_PARTIAL + 1] = {};
+	u64 packets = 0, bytes = 0, gso = 0, csums[CHECKSUM_PARTIAL + 1] = {};
 	struct bpf_prog *prog;
 	int done = 0;
 
@@ -803,6 +880,14 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 			/* Counted with the poll's other counters, once. */
 			csums[nbpool_packet_offload(pkt)->ip_summed]++;
 		}
+		if (hdr->gso_type != VIRTIO_NET_HDR_GSO_NONE) {
+			if (!nbvn_rx_gso(vi, pkt, hdr)) {
+				nbvn_stat_add(st, NBVN_RX_LENGTH_ERRORS, 1);
+				nbpool_free(pkt);
+				continue;
+			}
+			gso++;
+		}
 		/* Counted as the device delivered it, whatever XDP makes of it. */
 		flen = nbpool_packet_total_len(pkt);
 		if (prog && !nbvn_rx_xdp(qp, prog, pkt, &xdp_tx, &xdp_redirect)) {
@@ -832,6 +917,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	u64_stats_add(&st->v[NBVN_RX_BYTES], bytes);
 	u64_stats_add(&st->v[NBVN_RX_CSUM_VALID], csums[CHECKSUM_UNNECESSARY]);
 	u64_stats_add(&st->v[NBVN_RX_NEEDS_CSUM], csums[CHECKSUM_PARTIAL]);
+	u64_stats_add(&st->v[NBVN_RX_GSO], gso);
 	u64_stats_update_end(&st->syncp);
 	nbvn_rx_refill(qp);
 	/* Busy polling keeps the NAPI (complete_done false): interrupts stay off. */
@@ -1173,7 +1259,7 @@ static void nbvn_get_stats64(struct net_device *ndev, struct rtnl_link_stats64 *
 static const char nbvn_stat_names[][ETH_GSTRING_LEN] = {
 	"rx_ring_empty", "tx_ring_full", "rx_ring_posted", "tx_ring_posted",
 	"rx_kicks", "tx_kicks", "tx_xdp", "tx_xdp_drops", "tx_timeouts",
-	"rx_csum_valid", "rx_needs_csum", "tx_needs_csum", "tx_tso",
+	"rx_csum_valid", "rx_needs_csum", "tx_needs_csum", "tx_tso", "rx_gso",
 };
 
 static void nbvn_get_drvinfo(struct net_device *ndev, struct ethtool_drvinfo *info)
@@ -1262,6 +1348,7 @@ static void nbvn_get_ethtool_stats(struct net_device *ndev, struct ethtool_stats
 	*data++ = rx[NBVN_RX_NEEDS_CSUM];
 	*data++ = tx[NBVN_TX_NEEDS_CSUM];
 	*data++ = tx[NBVN_TX_TSO];
+	*data++ = rx[NBVN_RX_GSO];
 	nbvn_pool_stats(vi, true, data);
 	data += nbpool_ethtool_stats_count();
 	nbvn_pool_stats(vi, false, data);
@@ -1472,7 +1559,8 @@ static struct nbpool *nbvn_pool(struct nbvn_qp *qp, const char *what, struct nbp
 	p->name = name;
 	p->buffer_count = p->packet_count;
 	p->nid = NUMA_NO_NODE;
-	p->max_buffers_per_packet = NBVN_MAX_BUFS;
+	if (!p->max_buffers_per_packet)
+		p->max_buffers_per_packet = NBVN_MAX_BUFS;
 	pool = nbpool_create(p);
 	if (IS_ERR(pool)) {
 		*err = PTR_ERR(pool);
@@ -1504,6 +1592,9 @@ static int nbvn_pools(struct nbvn_qp *qp)
 		rx.buffer_size = NBVN_XDP_BUF;
 		rx.headroom = XDP_PACKET_HEADROOM;
 		rx.dma_dir = DMA_BIDIRECTIONAL;
+	} else if (vi->features & NBVN_GUEST_TSO) {
+		rx.buffer_size = NBVN_GRO_HW_BUF;
+		rx.max_buffers_per_packet = nbvn_rx_max_bufs(vi);
 	}
 	qp->rx_pool = nbvn_pool(qp, "rx", &rx, &err);
 	if (qp->rx_pool)
@@ -1548,10 +1639,12 @@ static int nbvn_dev_start(struct nbvn *vi, u16 rx_num, u16 tx_num)
 	int err = 0;
 	u16 i;
 
-	/* No RX checksum state while XDP runs: a program may rewrite the frame. */
+	/* No RX checksum state or coalescing while XDP runs: a program may rewrite the frame. */
 	vi->features = vi->offered;
 	if (rcu_access_pointer(vi->xdp_prog))
-		vi->features &= ~BIT_ULL(VIRTIO_NET_F_GUEST_CSUM);
+		vi->features &= ~(BIT_ULL(VIRTIO_NET_F_GUEST_CSUM) | NBVN_GUEST_TSO);
+	if (vi->gro_hw_off)
+		vi->features &= ~NBVN_GUEST_TSO;
 	vp_modern_set_features(mdev, vi->features);
 	vp_modern_set_status(mdev, NBVN_S_FOUND | VIRTIO_CONFIG_S_FEATURES_OK);
 	if (!(vp_modern_get_status(mdev) & VIRTIO_CONFIG_S_FEATURES_OK)) {
@@ -1680,16 +1773,43 @@ static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps, struct
 	return err;
 }
 
+/*
+ * ethtool -K rx-gro-hw, and rx, which the core takes it along with (as
+ * it does when forwarding starts): the device coalesces as negotiated, so
+ * a change goes through a reset (and the RX pools' layout with it). While
+ * XDP runs the device does not coalesce anyway: the change waits for the
+ * reset that detaches the program. Under RTNL.
+ */
+static int nbvn_set_features(struct net_device *ndev, netdev_features_t features)
+{
+	struct nbvn *vi = netdev_priv(ndev);
+	bool off = !(features & NETIF_F_GRO_HW);
+	int err;
+
+	if (off == vi->gro_hw_off)
+		return 0;
+	vi->gro_hw_off = off;
+	if (rtnl_dereference(vi->xdp_prog))
+		return 0;
+	err = nbvn_rebuild(vi, vi->rx_num, vi->tx_num, vi->nr_qps, NULL);
+	/* The feature stays as it was; the rings fell back (with the new setting). */
+	if (err)
+		vi->gro_hw_off = !off;
+	return err;
+}
+
 /* ethtool -G: the core checks the maxima. Under RTNL. */
 static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam *ring,
 			      struct kernel_ethtool_ringparam *kring,
 			      struct netlink_ext_ack *extack)
 {
 	struct nbvn *vi = netdev_priv(ndev);
+	/* rx-gro-hw on now or not: the device may coalesce after an ethtool -K. */
+	u16 rx_min = vi->offered & NBVN_GUEST_TSO ? NBVN_GRO_HW_RING_MIN : NBVN_RING_MIN;
 
 	if (!is_power_of_2(ring->rx_pending) || !is_power_of_2(ring->tx_pending) ||
-	    ring->rx_pending < NBVN_RING_MIN || ring->tx_pending < NBVN_RING_MIN) {
-		NL_SET_ERR_MSG_MOD(extack, "ring sizes must be powers of 2, at least 8");
+	    ring->rx_pending < rx_min || ring->tx_pending < NBVN_RING_MIN) {
+		NL_SET_ERR_MSG_MOD(extack, "ring sizes must be powers of 2, at least 8 (RX 32 with rx-gro-hw)");
 		return -EINVAL;
 	}
 	if (ring->rx_pending == vi->rx_num && ring->tx_pending == vi->tx_num)
@@ -1809,6 +1929,7 @@ static const struct net_device_ops nbvn_netdev_ops = {
 	.ndo_validate_addr = eth_validate_addr,
 	.ndo_set_mac_address = eth_mac_addr,
 	.ndo_change_mtu = nbvn_change_mtu,
+	.ndo_set_features = nbvn_set_features,
 	.ndo_bpf = nbvn_bpf,
 	.ndo_xdp_xmit = nbvn_xdp_xmit,
 	.ndo_tx_timeout = nbvn_tx_timeout,
@@ -1951,6 +2072,10 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		vi->offered &= ~(BIT_ULL(VIRTIO_NET_F_HOST_TSO4) | BIT_ULL(VIRTIO_NET_F_HOST_TSO6));
 	if (!(vi->offered & BIT_ULL(VIRTIO_NET_F_CTRL_VQ)))
 		vi->offered &= ~BIT_ULL(VIRTIO_NET_F_MQ);
+	/* Coalescing needs the checksum state (the spec) and frames across buffers (ours). */
+	if (!(vi->offered & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM)) ||
+	    !(vi->offered & BIT_ULL(VIRTIO_NET_F_MRG_RXBUF)) || !nbvn_gro_hw_fits())
+		vi->offered &= ~NBVN_GUEST_TSO;
 	vi->features = vi->offered;
 	/*
 	 * Without ACCESS_PLATFORM the device uses guest-physical addresses,
@@ -1964,6 +2089,8 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 		return -ENODEV;
 	}
 	vi->rx_max = nbvn_ring_max(vi, 0);
+	if (vi->rx_max < NBVN_GRO_HW_RING_MIN)
+		vi->offered &= ~NBVN_GUEST_TSO;
 	vi->tx_max = nbvn_ring_max(vi, 1);
 	if (!(vi->features & BIT_ULL(VIRTIO_F_VERSION_1)) || !vi->rx_max || !vi->tx_max) {
 		dev_err(&pdev->dev, "device lacks VERSION_1 or rings of %u (features %#llx, rings %u %u)\n",
@@ -1996,6 +2123,8 @@ static int nbvn_probe(struct pci_dev *pdev, const struct pci_device_id *id)
 	ndev->hw_features = NETIF_F_SG | NETIF_F_HW_CSUM;
 	if (vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_CSUM))
 		ndev->hw_features |= NETIF_F_RXCSUM;
+	if (vi->features & NBVN_GUEST_TSO)
+		ndev->hw_features |= NETIF_F_GRO_HW;
 	/*
 	 * TSO in frames of up to what a TX packet holds: NBVN_MAX_BUFS
 	 * buffers, the virtio-net header in the first. (The stack leaves ECN

@@ -828,6 +828,52 @@ tap_offloads() {
 	echo "offloads: eth0 sent $tp frames of $((tb / tp)) bytes on average, $ts to segment (eth1 received $rp of $((rb / rp))), asked its device for $1 sums, its copy did $2; of $r0 frames eth0 received, $3 came checked and $4 to be summed"
 }
 
+# feature NS DEV NAME: "on" or "off", DEV's ethtool -k feature NAME.
+feature() { $1 /usr/local/sbin/ethtool -k $2 | awk -v n="$3:" '$1 == n {print $2}'; }
+
+# gro_hw_transfer: $mib MiB from the peer to eth0 and back; sets frames
+# and bytes (eth0's RX during the first), gso (eth0's rx_gso, frames its
+# device coalesced), tso (the peer's tx_tso, frames it had its device
+# segment), all during the first transfer.
+gro_hw_transfer() {
+	set -- $(link_counters "" eth0)
+	g=$(ethstat "" eth0 rx_gso) t=$(ethstat "$PEER" eth1 tx_tso)
+	transfer $mib back || return 1
+	gso=$(( $(ethstat "" eth0 rx_gso) - g )) tso=$(( $(ethstat "$PEER" eth1 tx_tso) - t ))
+	set -- "$@" $(link_counters "" eth0)
+	frames=$(($5 - $1)) bytes=$(($6 - $2))
+	transfer $mib
+}
+
+# tap_gro_hw: the device coalesces TCP segments for eth0 (GUEST_TSO4/6,
+# rx-gro-hw on): the peer's TSO frames reach eth0 whole, as GSO frames,
+# counted in eth0's rx_gso (some, never more than the peer's device was
+# asked to segment: the host passes them on), and the data arrives
+# intact. How many TSO frames TCP makes is its choice (few under loss). An
+# RX ring too small for a coalesced frame is refused. ethtool -K
+# rx-gro-hw off: nothing coalesced, frames of at most the MTU on average;
+# on again: coalesced again, TCP intact, the books agree.
+tap_gro_hw() {
+	[ "$(feature "" eth0 rx-gro-hw)" = on ] && [ "$(feature "$PEER" eth1 rx-gro-hw)" = on ] ||
+		{ echo "gro-hw: rx-gro-hw '$(feature "" eth0 rx-gro-hw)' on eth0, '$(feature "$PEER" eth1 rx-gro-hw)' on eth1"; return 1; }
+	gro_hw_transfer || { echo "gro-hw: TCP failed with rx-gro-hw on"; return 1; }
+	[ $gso -gt 0 ] && [ $gso -le $tso ] ||
+		{ echo "gro-hw: eth0 received $frames frames of $((bytes / frames)) bytes, $gso coalesced; the peer segmented $tso"; return 1; }
+	on="$frames frames of $((bytes / frames)) bytes, $gso coalesced (the peer's device segmented $tso)"
+	/usr/local/sbin/ethtool -G eth0 rx 16 2>/dev/null && { echo "gro-hw: an RX ring of 16 was taken"; return 1; }
+	/usr/local/sbin/ethtool -K eth0 rx-gro-hw off && [ "$(feature "" eth0 rx-gro-hw)" = off ] && reach ||
+		{ echo "gro-hw: ethtool -K eth0 rx-gro-hw off failed"; return 1; }
+	gro_hw_transfer || { echo "gro-hw: TCP failed with rx-gro-hw off"; return 1; }
+	[ $gso = 0 ] && [ $((bytes / frames)) -le 1514 ] ||
+		{ echo "gro-hw: with rx-gro-hw off eth0 received $frames frames of $((bytes / frames)) bytes, $gso coalesced"; return 1; }
+	off="$frames frames of $((bytes / frames)) bytes (the peer's device segmented $tso)"
+	/usr/local/sbin/ethtool -K eth0 rx-gro-hw on && [ "$(feature "" eth0 rx-gro-hw)" = on ] && reach ||
+		{ echo "gro-hw: ethtool -K eth0 rx-gro-hw on failed"; return 1; }
+	gro_hw_transfer && [ $gso -gt 0 ] && pools_balance ||
+		{ echo "gro-hw: on again: $gso coalesced"; return 1; }
+	echo "gro-hw: $mib MiB to eth0 in $on; off: $off; on again: $gso coalesced"
+}
+
 # tap_multiqueue: on the tap topology each NIC has 2 queue pairs (ethtool
 # -l: 2 combined, at most 2), and every queue carries frames: from each
 # side, 8 UDP senders on each CPU (XPS sends each CPU's on its own queue;
