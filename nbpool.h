@@ -479,12 +479,14 @@ static inline unsigned int nbpool_packet_capacity(const struct nbpool_packet *pk
  * @len: new length; offset + @len must stay within the data area
  *	(nbpool_packet_capacity())
  *
- * Inline, as every received frame goes through it; the checks' messages
- * are out of line.
+ * Inline, as every received frame goes through it: it checks that @pkt
+ * is held and that @len fits, as the other inline setters it reads only
+ * the packet; that a descriptor is one of its pool's own (not a copy) the
+ * calls that reach the pool check. The messages are out of line.
  *
  * Context: any; the caller owns the packet.
  * Return: 0, or -EINVAL (with a warning, nothing changed) when @len does
- * not fit or @pkt is not a held packet.
+ * not fit or @pkt is not a held packet (NULL, or freed).
  */
 static inline int nbpool_packet_set_len(struct nbpool_packet *pkt, unsigned int len)
 {

@@ -114,18 +114,23 @@ static void nbpool_put(struct nbpool *pool, struct nbpool_packet *pkt)
 }
 
 /*
- * A packet is home, under the lock: freed, or lent to an skb, whose buffers
- * stay with the stack until it lets go (nbpool_lend_record()).
+ * A packet is home, under the lock (@how: its flags on the way back):
+ * freed; lent to an skb, whose buffers stay with the stack until it lets
+ * go (nbpool_lend_record()); or a descriptor alone, its buffer moved into
+ * another packet's chain.
  */
-static void nbpool_home(struct nbpool *pool, struct nbpool_packet *pkt, bool lent)
+static void nbpool_home(struct nbpool *pool, struct nbpool_packet *pkt, u8 how)
 {
 	unsigned int i;
 
-	if (lent) {
+	if (how & NBPOOL_PKT_LENT) {
 		nbpool_lend_record(pool, pkt->buf_id);
 		for (i = 0; i < pkt->nr_frags; i++)
 			nbpool_lend_record(pool, pkt->frags[i].buf_id);
 		pkt->nr_frags = 0;
+		nbpool_packet_clean(pool, pkt);
+		nbpool_push_pkt(pool, pkt);
+	} else if (how & NBPOOL_PKT_MOVED) {
 		nbpool_packet_clean(pool, pkt);
 		nbpool_push_pkt(pool, pkt);
 	} else {
@@ -155,7 +160,7 @@ void nbpool_take_remote(struct nbpool *pool)
 		return;
 	first = llist_del_all(&pool->remote);
 	llist_for_each_entry_safe(pkt, next, first, free_node)
-		nbpool_home(pool, pkt, pkt->flags & NBPOOL_PKT_LENT);
+		nbpool_home(pool, pkt, pkt->flags);
 }
 
 /**
@@ -553,7 +558,7 @@ EXPORT_SYMBOL(nbpool_alloc_timeout);
 
 /*
  * A held packet is about to be given back (@how: 0 freed, NBPOOL_PKT_LENT
- * lent). Atomic, so that of two frees of one packet racing on other CPUs
+ * lent, NBPOOL_PKT_MOVED its descriptor alone). Atomic, so that of two frees of one packet racing on other CPUs
  * than the owner's only one can pass, and a free can never turn a packet
  * that is on its way back into another state.
  */
@@ -593,7 +598,8 @@ static noinline int nbpool_give_back_dying(struct nbpool *pool, struct nbpool_pa
 /**
  * nbpool_give_back() - a packet comes back from anyone but the owner's poll
  * @pkt: a packet the caller holds (of a valid pool)
- * @how: 0 (freed with its buffer) or NBPOOL_PKT_LENT (its buffer stays in an skb)
+ * @how: 0 (freed with its buffer), NBPOOL_PKT_LENT (its buffer stays in an
+ *	skb) or NBPOOL_PKT_MOVED (its buffer is in another packet's chain)
  * @caller: function name for the message on a double free
  *
  * Onto the lockless list while the pool lives. Once nbpool_destroy() has
@@ -625,28 +631,6 @@ int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller)
 	return 0;
 }
 
-/**
- * nbpool_release_descriptor() - a held packet's descriptor goes home alone
- * @pkt: a held packet of one buffer whose buffer the caller has moved
- *	elsewhere (nbpool_packet_append())
- * @caller: function name for the message on a double free
- *
- * Context: any but NMI; takes the pool's lock.
- * Return: 0, or -EINVAL for a packet the caller does not hold.
- */
-int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller)
-{
-	struct nbpool *pool = pkt->pool;
-	unsigned long flags;
-
-	if (unlikely(!nbpool_unhold(pkt, 0)))
-		return nbpool_bad_free(pool, pkt, caller);
-	nbpool_lock(pool, flags);
-	nbpool_packet_clean(pool, pkt);
-	nbpool_push_pkt(pool, pkt);
-	nbpool_unlock(pool, flags);
-	return 0;
-}
 
 /*
  * Free into the owner's cache; the caller is the owning NAPI poll. The

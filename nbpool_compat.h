@@ -132,4 +132,9 @@ static inline void nbpool_xdp_features_all(struct net_device *dev)
 #endif
 }
 
+/* 6.9 upstream (Debian's 6.1 has it backported): a local the code writes in full. */
+#ifndef __uninitialized
+#define __uninitialized
+#endif
+
 #endif /* _NBPOOL_COMPAT_H */

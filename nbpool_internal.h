@@ -37,6 +37,7 @@
 #define NBPOOL_PKT_LENT		BIT(1)	/* coming back without its buffer (in an skb) */
 #define NBPOOL_PKT_CPU_SYNCED	BIT(2)	/* cpu_synced_start/end say what the CPU may read */
 #define NBPOOL_PKT_FRAGS_SYNCED	BIT(3)	/* every chained buffer synced for the CPU */
+#define NBPOOL_PKT_MOVED	BIT(4)	/* coming back alone: its buffer is in another packet */
 
 /*
  * One page (of pool->order) cut into pool->bufs_per_page buffers. The pool
@@ -295,7 +296,6 @@ void nbpool_cache_take_back(struct nbpool *pool);
 void nbpool_take_back_work(struct work_struct *work);
 int nbpool_give_back(struct nbpool_packet *pkt, u8 how, const char *caller);
 void nbpool_put_frags(struct nbpool *pool, struct nbpool_packet *pkt, unsigned int keep);
-int nbpool_release_descriptor(struct nbpool_packet *pkt, const char *caller);
 void nbpool_packet_clean(struct nbpool *pool, struct nbpool_packet *pkt);
 void nbpool_packet_clean_own(struct nbpool *pool, struct nbpool_packet *pkt);
 int nbpool_take_buffer(struct nbpool *pool, u32 *buf_id);

@@ -42,7 +42,7 @@ EXPORT_SYMBOL(nbpool_packet_bad_offload);
 
 /*
  * RX: what the device found goes with the frame. Called with skb->data at
- * the packet's first data byte and the frame linear.
+ * the packet's first data byte and its first buffer's bytes linear.
  */
 void nbpool_offload_to_skb(struct nbpool_packet *pkt, struct sk_buff *skb)
 {

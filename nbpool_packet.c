@@ -269,8 +269,8 @@ EXPORT_SYMBOL(nbpool_packet_repost);
  * descriptor goes back to the pool, so @next must not be used again. Its
  * offload metadata is dropped: the frame's is @pkt's.
  *
- * Context: any context but NMI; the caller owns both packets. Takes the
- * pool's lock.
+ * Context: any context but NMI; the caller owns both packets. Lock-free
+ * (@next's descriptor goes home the way a free from another CPU does).
  * Return: 0; -E2BIG when @pkt holds the pool's max_buffers_per_packet
  * already (nothing changed: the caller still owns @next); -EINVAL with a
  * message and a count in bad_calls (nothing changed) when either is not a
@@ -306,8 +306,8 @@ int nbpool_packet_append(struct nbpool_packet *pkt, struct nbpool_packet *next)
 	f->buf_id = next->buf_id;
 	f->offset = next->offset;
 	f->len = next->len;
-	/* The buffer stays held, now in @pkt; only the descriptor goes home. */
-	if (nbpool_release_descriptor(next, __func__))
+	/* The buffer stays held, now in @pkt; only the descriptor goes home, lock-free. */
+	if (nbpool_give_back(next, NBPOOL_PKT_MOVED, __func__))
 		return -EINVAL;
 	pkt->nr_frags++;
 	pkt->flags = (pkt->flags & ~NBPOOL_PKT_FRAGS_SYNCED) | NBPOOL_PKT_DIRTY;
@@ -416,21 +416,50 @@ static bool nbpool_frags_fit(struct nbpool_packet *pkt, const char *caller)
 	return true;
 }
 
+/*
+ * An skb for a copy of @len bytes: linear for one buffer; for a chain the
+ * first buffer's worth linear and the rest in page fragments, so that a
+ * 64 KiB frame needs no order-5 atomic allocation when memory is short,
+ * which is when the pool copies.
+ */
+static struct sk_buff *nbpool_copy_skb_alloc(struct nbpool_packet *pkt, unsigned int len)
+{
+	struct nbpool *pool = pkt->pool;
+	struct sk_buff *skb;
+	int err;
+
+	if (!pkt->nr_frags) {
+		skb = pool->napi && in_softirq() ? napi_alloc_skb(pool->napi, len) :
+		      __netdev_alloc_skb(pool->netdev, len, GFP_ATOMIC);
+		if (skb)
+			__skb_put(skb, len);
+		return skb;
+	}
+	skb = alloc_skb_with_frags(NET_SKB_PAD + NET_IP_ALIGN + pkt->len, len - pkt->len,
+				   PAGE_ALLOC_COSTLY_ORDER, &err, GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, NET_SKB_PAD + NET_IP_ALIGN);
+	__skb_put(skb, pkt->len);
+	skb->data_len = len - pkt->len;
+	skb->len = len;
+	skb->dev = pool->netdev;
+	return skb;
+}
+
 static struct sk_buff *nbpool_copy_to_skb(struct nbpool_packet *pkt)
 {
-	unsigned int len = nbpool_packet_total_len(pkt), i;
+	unsigned int len = nbpool_packet_total_len(pkt), at, i;
 	struct nbpool *pool = pkt->pool;
 	struct sk_buff *skb;
 
-	if (pool->napi && in_softirq())
-		skb = napi_alloc_skb(pool->napi, len);
-	else
-		skb = __netdev_alloc_skb(pool->netdev, len, GFP_ATOMIC);
+	skb = nbpool_copy_skb_alloc(pkt, len);
 	if (!skb)
 		return NULL;
-	skb_put_data(skb, nbpool_packet_data(pkt), pkt->len);
-	for (i = 0; i < pkt->nr_frags; i++)
-		skb_put_data(skb, nbpool_frag_data(&pkt->frags[i]), pkt->frags[i].len);
+	skb_copy_to_linear_data(skb, nbpool_packet_data(pkt), pkt->len);
+	for (at = pkt->len, i = 0; i < pkt->nr_frags; at += pkt->frags[i++].len)
+		WARN_ON_ONCE(skb_store_bits(skb, at, nbpool_frag_data(&pkt->frags[i]),
+					    pkt->frags[i].len));
 	nbpool_offload_to_skb(pkt, skb);
 	this_cpu_inc(pool->pcpu->rx_copies);
 	trace_nbpool_rx_copy(pool->name, READ_ONCE(pool->nr_free_bufs), pool->rx_copy_watermark);
