@@ -41,6 +41,10 @@
 #include <linux/virtio_ring.h>
 #include <linux/u64_stats_sync.h>
 #include <linux/tcp.h>
+#include <linux/if_vlan.h>
+#include <linux/ip.h>
+#include <linux/ipv6.h>
+#include <net/tcp.h>
 #include <linux/bpf.h>
 #include <linux/filter.h>
 #include <net/xdp.h>
@@ -89,7 +93,8 @@
  * frame, and XDP frames have fewer fragments.
  */
 #define NBVN_GRO_HW_BUF		4096
-#define NBVN_GRO_HW_FRAME	(NBVN_HDR + ETH_HLEN + IP_MAX_MTU)
+/* The largest: an IPv6 payload of 64 KiB after its header, behind a VLAN tag. */
+#define NBVN_GRO_HW_FRAME	(NBVN_HDR + VLAN_ETH_HLEN + sizeof(struct ipv6hdr) + IP_MAX_MTU)
 #define NBVN_GUEST_TSO		(BIT_ULL(VIRTIO_NET_F_GUEST_TSO4) | BIT_ULL(VIRTIO_NET_F_GUEST_TSO6))
 /* A device waits for room for a whole frame: an RX ring holds one of the most buffers. */
 #define NBVN_GRO_HW_RING_MIN	32
@@ -772,13 +777,16 @@ static bool nbvn_rx_csum(struct nbvn_qp *qp, struct nbpool_packet *pkt,
 /*
  * A frame the device coalesced from TCP segments (GUEST_TSO4/6): it goes
  * up as one GSO skb, which the stack segments again if it forwards it.
- * The header is the device's word, so the skb is marked DODGY: the stack
- * does not trust its segment count. False for a type not negotiated (ECN,
- * UDP) or a frame whose checksum the sender did not leave partial.
+ * The header is the device's word: checked as virtio_net_hdr_to_skb()
+ * checks a tap's, and the skb marked DODGY so that the stack recounts its
+ * segments. False for a type not negotiated (ECN, UDP), a checksum the
+ * sender did not leave partial in the TCP header, or a TCP header not
+ * whole in the first buffer after an IP header's room.
  */
 static bool nbvn_rx_gso(struct nbvn *vi, struct nbpool_packet *pkt,
 			const struct virtio_net_hdr_v1 *hdr)
 {
+	unsigned int start = nbvn_u16(hdr->csum_start), ip_min, payload;
 	u16 size = nbvn_u16(hdr->gso_size);
 	u32 type;
 
@@ -787,18 +795,25 @@ static bool nbvn_rx_gso(struct nbvn *vi, struct nbpool_packet *pkt,
 		if (!(vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_TSO4)))
 			return false;
 		type = SKB_GSO_TCPV4;
+		ip_min = sizeof(struct iphdr);
 		break;
 	case VIRTIO_NET_HDR_GSO_TCPV6:
 		if (!(vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_TSO6)))
 			return false;
 		type = SKB_GSO_TCPV6;
+		ip_min = sizeof(struct ipv6hdr);
 		break;
 	default:
 		return false;
 	}
-	if (!size || !(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM))
+	if (!size || size == GSO_BY_FRAGS || !(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
+	    nbvn_u16(hdr->csum_offset) != offsetof(struct tcphdr, check) ||
+	    start < ETH_HLEN + ip_min || start + sizeof(struct tcphdr) > nbpool_packet_len(pkt))
 		return false;
-	return !nbpool_packet_set_gso(pkt, size, type | SKB_GSO_DODGY, 0);
+	/* A frame of one segment is not GSO; the smallest segment TCP sends. */
+	payload = nbpool_packet_total_len(pkt) - start - sizeof(struct tcphdr);
+	size = max_t(u16, size, TCP_MIN_GSO_SIZE);
+	return payload <= size || !nbpool_packet_set_gso(pkt, size, type | SKB_GSO_DODGY, 0);
 }
 
 /*
@@ -1727,15 +1742,18 @@ static void nbvn_get_ringparam(struct net_device *ndev, struct ethtool_ringparam
 
 /*
  * New rings and pools: ring sizes (ethtool -G), queue pairs (-L), or the
- * RX pools' layout for XDP (@prog set or not). As on most NICs that takes
- * a device reset: the interface goes quiet (an xmit in flight is waited
- * for), the device is reset, the old rings and pools are freed and new
- * ones built; frames in flight are lost, as on any reset, and BQL forgets
- * them. If that fails, the old sizes, pairs and program come back. Under
- * RTNL.
+ * RX pools' layout for XDP (@prog set or not) or for the device's
+ * coalescing (-K rx-gro-hw, off with @gro_hw_off). As on most NICs that
+ * takes a device reset: the interface goes quiet (an xmit in flight is
+ * waited for), the device is reset, the old rings and pools are freed and
+ * new ones built; frames in flight are lost, as on any reset, and BQL
+ * forgets them. If that fails, the old sizes, pairs, program and
+ * coalescing come back. Under RTNL.
  */
-static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps, struct bpf_prog *prog)
+static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps, struct bpf_prog *prog,
+			bool gro_hw_off)
 {
+	bool old_gro_hw_off = vi->gro_hw_off;
 	struct bpf_prog *old_prog = rtnl_dereference(vi->xdp_prog);
 	u16 old_rx = vi->rx_num, old_tx = vi->tx_num, old_qps = vi->nr_qps;
 	struct net_device *ndev = vi->ndev;
@@ -1749,6 +1767,7 @@ static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps, struct
 	if (running)
 		nbvn_stop(ndev);
 	rcu_assign_pointer(vi->xdp_prog, prog);
+	vi->gro_hw_off = gro_hw_off;
 	err = netif_set_real_num_queues(ndev, qps, qps);
 	if (!err)
 		err = nbvn_restart(vi, rx_num, tx_num, qps);
@@ -1757,6 +1776,7 @@ static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps, struct
 			   rx_num, tx_num, prog ? " for XDP" : "", err, old_rx, old_tx,
 			   old_prog ? " for XDP" : "");
 		rcu_assign_pointer(vi->xdp_prog, old_prog);
+		vi->gro_hw_off = old_gro_hw_off;
 		/* Shrinking back cannot fail; growing back may, and then stays smaller. */
 		if (netif_set_real_num_queues(ndev, old_qps, old_qps))
 			old_qps = min(old_qps, qps);
@@ -1775,27 +1795,23 @@ static int nbvn_rebuild(struct nbvn *vi, u16 rx_num, u16 tx_num, u16 qps, struct
 
 /*
  * ethtool -K rx-gro-hw, and rx, which the core takes it along with (as
- * it does when forwarding starts): the device coalesces as negotiated, so
- * a change goes through a reset (and the RX pools' layout with it). While
- * XDP runs the device does not coalesce anyway: the change waits for the
- * reset that detaches the program. Under RTNL.
+ * generic XDP does): the device coalesces as negotiated, so a change goes
+ * through a reset (and the RX pools' layout with it). While XDP runs the
+ * device does not coalesce anyway: the change waits for the reset that
+ * detaches the program. Other features need nothing here. Under RTNL.
  */
 static int nbvn_set_features(struct net_device *ndev, netdev_features_t features)
 {
 	struct nbvn *vi = netdev_priv(ndev);
 	bool off = !(features & NETIF_F_GRO_HW);
-	int err;
 
-	if (off == vi->gro_hw_off)
+	if (!((ndev->features ^ features) & NETIF_F_GRO_HW))
 		return 0;
-	vi->gro_hw_off = off;
-	if (rtnl_dereference(vi->xdp_prog))
+	if (rtnl_dereference(vi->xdp_prog)) {
+		vi->gro_hw_off = off;
 		return 0;
-	err = nbvn_rebuild(vi, vi->rx_num, vi->tx_num, vi->nr_qps, NULL);
-	/* The feature stays as it was; the rings fell back (with the new setting). */
-	if (err)
-		vi->gro_hw_off = !off;
-	return err;
+	}
+	return nbvn_rebuild(vi, vi->rx_num, vi->tx_num, vi->nr_qps, NULL, off);
 }
 
 /* ethtool -G: the core checks the maxima. Under RTNL. */
@@ -1815,7 +1831,7 @@ static int nbvn_set_ringparam(struct net_device *ndev, struct ethtool_ringparam 
 	if (ring->rx_pending == vi->rx_num && ring->tx_pending == vi->tx_num)
 		return 0;
 	return nbvn_rebuild(vi, ring->rx_pending, ring->tx_pending, vi->nr_qps,
-			    rtnl_dereference(vi->xdp_prog));
+			    rtnl_dereference(vi->xdp_prog), vi->gro_hw_off);
 }
 
 static void nbvn_get_channels(struct net_device *ndev, struct ethtool_channels *ch)
@@ -1836,7 +1852,7 @@ static int nbvn_set_channels(struct net_device *ndev, struct ethtool_channels *c
 	if (ch->combined_count == vi->nr_qps)
 		return 0;
 	return nbvn_rebuild(vi, vi->rx_num, vi->tx_num, ch->combined_count,
-			    rtnl_dereference(vi->xdp_prog));
+			    rtnl_dereference(vi->xdp_prog), vi->gro_hw_off);
 }
 
 static const struct ethtool_ops nbvn_ethtool_ops = {
@@ -1888,7 +1904,7 @@ static int nbvn_xdp_set(struct net_device *ndev, struct bpf_prog *prog,
 	if (!old == !prog || ndev->reg_state != NETREG_REGISTERED) {
 		rcu_assign_pointer(vi->xdp_prog, prog);
 	} else {
-		err = nbvn_rebuild(vi, vi->rx_num, vi->tx_num, vi->nr_qps, prog);
+		err = nbvn_rebuild(vi, vi->rx_num, vi->tx_num, vi->nr_qps, prog, vi->gro_hw_off);
 		if (err)
 			return err;
 	}

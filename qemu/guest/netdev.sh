@@ -834,12 +834,15 @@ feature() { $1 /usr/local/sbin/ethtool -k $2 | awk -v n="$3:" '$1 == n {print $2
 # gro_hw_transfer: $mib MiB from the peer to eth0 and back; sets frames
 # and bytes (eth0's RX during the first), gso (eth0's rx_gso, frames its
 # device coalesced), tso (the peer's tx_tso, frames it had its device
-# segment), all during the first transfer.
+# segment), bad (frames eth0 dropped as malformed or for want of an skb),
+# all during the first transfer.
 gro_hw_transfer() {
 	set -- $(link_counters "" eth0)
 	g=$(ethstat "" eth0 rx_gso) t=$(ethstat "$PEER" eth1 tx_tso)
+	b=$(( $(ifstat "" eth0 rx_length_errors) + $(ifstat "" eth0 rx_dropped) ))
 	transfer $mib back || return 1
 	gso=$(( $(ethstat "" eth0 rx_gso) - g )) tso=$(( $(ethstat "$PEER" eth1 tx_tso) - t ))
+	bad=$(( $(ifstat "" eth0 rx_length_errors) + $(ifstat "" eth0 rx_dropped) - b ))
 	set -- "$@" $(link_counters "" eth0)
 	frames=$(($5 - $1)) bytes=$(($6 - $2))
 	transfer $mib
@@ -848,8 +851,8 @@ gro_hw_transfer() {
 # tap_gro_hw: the device coalesces TCP segments for eth0 (GUEST_TSO4/6,
 # rx-gro-hw on): the peer's TSO frames reach eth0 whole, as GSO frames,
 # counted in eth0's rx_gso (some, never more than the peer's device was
-# asked to segment: the host passes them on), and the data arrives
-# intact. How many TSO frames TCP makes is its choice (few under loss). An
+# asked to segment: the host passes them on), none dropped as malformed,
+# and the data arrives intact. How many TSO frames TCP makes is its choice (few under loss). An
 # RX ring too small for a coalesced frame is refused. ethtool -K
 # rx-gro-hw off: nothing coalesced, frames of at most the MTU on average;
 # on again: coalesced again, TCP intact, the books agree.
@@ -857,8 +860,8 @@ tap_gro_hw() {
 	[ "$(feature "" eth0 rx-gro-hw)" = on ] && [ "$(feature "$PEER" eth1 rx-gro-hw)" = on ] ||
 		{ echo "gro-hw: rx-gro-hw '$(feature "" eth0 rx-gro-hw)' on eth0, '$(feature "$PEER" eth1 rx-gro-hw)' on eth1"; return 1; }
 	gro_hw_transfer || { echo "gro-hw: TCP failed with rx-gro-hw on"; return 1; }
-	[ $gso -gt 0 ] && [ $gso -le $tso ] ||
-		{ echo "gro-hw: eth0 received $frames frames of $((bytes / frames)) bytes, $gso coalesced; the peer segmented $tso"; return 1; }
+	[ $gso -gt 0 ] && [ $gso -le $tso ] && [ $bad = 0 ] ||
+		{ echo "gro-hw: eth0 received $frames frames of $((bytes / frames)) bytes, $gso coalesced, $bad dropped; the peer segmented $tso"; return 1; }
 	on="$frames frames of $((bytes / frames)) bytes, $gso coalesced (the peer's device segmented $tso)"
 	/usr/local/sbin/ethtool -G eth0 rx 16 2>/dev/null && { echo "gro-hw: an RX ring of 16 was taken"; return 1; }
 	/usr/local/sbin/ethtool -K eth0 rx-gro-hw off && [ "$(feature "" eth0 rx-gro-hw)" = off ] && reach ||
@@ -869,8 +872,8 @@ tap_gro_hw() {
 	off="$frames frames of $((bytes / frames)) bytes (the peer's device segmented $tso)"
 	/usr/local/sbin/ethtool -K eth0 rx-gro-hw on && [ "$(feature "" eth0 rx-gro-hw)" = on ] && reach ||
 		{ echo "gro-hw: ethtool -K eth0 rx-gro-hw on failed"; return 1; }
-	gro_hw_transfer && [ $gso -gt 0 ] && pools_balance ||
-		{ echo "gro-hw: on again: $gso coalesced"; return 1; }
+	gro_hw_transfer && [ $gso -gt 0 ] && [ $bad = 0 ] && pools_balance ||
+		{ echo "gro-hw: on again: $gso coalesced, $bad dropped"; return 1; }
 	echo "gro-hw: $mib MiB to eth0 in $on; off: $off; on again: $gso coalesced"
 }
 
@@ -1195,9 +1198,10 @@ refuses_iommu_bypass() {
 }
 
 # refuses_two_vectors: a NIC with 2 MSI-X vectors, fewer than a queue
-# pair and the config interrupt need (3), fails the probe part way, after
-# the device was set up: the driver must leave it unbound and marked
-# FAILED, and NIC1 then comes back as before.
+# pair and the config interrupt need (3), fails the probe part way, once
+# the driver has found the device and read its features (before any ring
+# exists): the driver must leave it unbound and marked FAILED, and NIC1
+# then comes back as before.
 refuses_two_vectors() {
 	nic1_offer 's/$/,vectors=2/' || return 1
 	nic1_restore || return 1
