@@ -69,6 +69,8 @@
  */
 #define NBVN_TX_WAKE_AT(vq)	max_t(u16, (vq)->num / 4, NBVN_MAX_BUFS)
 #define NBVN_HDR	sizeof(struct virtio_net_hdr_v1)
+/* How soon an RX ring left empty is tried again. */
+#define NBVN_REFILL_RETRY	(HZ / 20)
 /*
  * RX headroom: room for the stack to push headers, plus NET_IP_ALIGN so
  * that the IP header after the 12-byte virtio-net header and the 14-byte
@@ -211,6 +213,7 @@ struct nbvn_qp {
 	struct nbvn_stats rx_stats;
 	struct nbvn_stats tx_stats;
 	struct xdp_rxq_info xdp_rxq;		/* registered while the RX pool has the XDP layout */
+	struct delayed_work refill;		/* the RX ring ran empty: poll again later */
 };
 
 /* A control command (VIRTIO_NET_F_CTRL_VQ), in coherent memory. */
@@ -518,9 +521,25 @@ static void nbvn_rx_refill(struct nbvn_qp *qp)
 	}
 	if (added && nbvn_vq_kick(vq))
 		nbvn_stat_add(&qp->rx_stats, NBVN_RX_KICKS, 1);
-	/* Until the stack returns buffers, frames the device gets are lost. */
-	if (vq->nr_free == vq->num)
+	/*
+	 * Until the stack (or an XDP frame's holder) returns buffers, frames
+	 * the device gets are lost, and none arrives to run the poll again:
+	 * it runs from nbvn_refill_work() until the ring has buffers.
+	 */
+	if (vq->nr_free == vq->num) {
 		nbvn_stat_add(&qp->rx_stats, NBVN_RX_RING_EMPTY, 1);
+		schedule_delayed_work(&qp->refill, NBVN_REFILL_RETRY);
+	}
+}
+
+static void nbvn_refill_work(struct work_struct *work)
+{
+	struct nbvn_qp *qp = container_of(to_delayed_work(work), struct nbvn_qp, refill);
+
+	/* A disabled NAPI (the device stopping) ignores this. */
+	local_bh_disable();
+	napi_schedule(&qp->rx_napi);
+	local_bh_enable();
 }
 
 /* The stack's TX queue of @qp: its lock serializes the TX ring. */
@@ -1227,6 +1246,9 @@ static int nbvn_stop(struct net_device *ndev)
 		napi_disable(&vi->qps[i].rx_napi);
 		napi_disable(&vi->qps[i].tx_napi);
 	}
+	/* With the NAPIs off nothing schedules a retry again. */
+	for (i = 0; i < vi->max_qps; i++)
+		cancel_delayed_work_sync(&vi->qps[i].refill);
 	netif_tx_disable(ndev);
 	return 0;
 }
@@ -2042,6 +2064,7 @@ static int nbvn_queues_init(struct nbvn *vi)
 		u64_stats_init(&qp->tx_stats.syncp);
 		netif_napi_add(vi->ndev, &qp->rx_napi, nbvn_rx_poll);
 		netif_napi_add(vi->ndev, &qp->tx_napi, nbvn_tx_poll);
+		INIT_DELAYED_WORK(&qp->refill, nbvn_refill_work);
 	}
 	for (i = 0; !err && i < NBVN_NVEC(max); i++) {
 		const char *name = nbvn_irq_name(pdev, i);

@@ -588,6 +588,45 @@ xdp_cpumap() {
 		[ "$moved" = "rx_pool_xdp_redirects+200 " ]
 }
 
+# xdp_ring_empty: frames an XDP program redirects through a CPU map keep
+# their buffers (no copy under pressure, unlike the stack's path) for as
+# long as the socket they reach holds them. On a ring of 32 (a pool of
+# 256 buffers) a socket that reads nothing takes every buffer, so the
+# ring runs empty (rx_ring_empty) and the device has nowhere to write,
+# which also holds up the peer's TX. Once the socket is read (at once,
+# well before the peer's TX watchdog), the buffers come home, and the
+# driver must fill the ring again by itself: no frame arrives to wake it.
+# Then ping and TCP pass, on the old ring size again.
+xdp_ring_empty() {
+	set -- $(rings "" eth0)
+	/usr/local/sbin/ethtool -G eth0 rx 32 && reach && xdp_on cpu 5015 1 ||
+		{ echo "ring empty: no ring of 32 with the program"; return 1; }
+	e0=$(ethstat "" eth0 rx_ring_empty)
+	rm -f /tmp/go /tmp/go.ready
+	/udpburst recv 5015 1000 268435456 /tmp/go > /tmp/udp.out &
+	reader=$!
+	wait_ready /tmp/go.ready $reader || { xdp_off; return 1; }
+	$PEER /udpburst send $A 5015 600 1000 100 > /tmp/send.out &
+	sender=$!
+	for i in $(seq 50); do
+		[ "$(ethstat "" eth0 rx_ring_empty)" != $e0 ] && break
+		sleep 0.1
+	done
+	e=$(( $(ethstat "" eth0 rx_ring_empty) - e0 ))
+	touch /tmp/go
+	wait $reader
+	# The sender waits for the peer's TX, which waits for eth0's ring.
+	for i in $(seq 100); do kill -0 $sender 2>/dev/null || break; sleep 0.1; done
+	kill $sender 2>/dev/null && echo "ring empty: eth0's ring stayed empty (ran empty $e times); the peer's sender stuck"
+	wait $sender
+	sleep 1		# the stack frees what it read; the pages come home
+	ping -q -c 3 -i 0.5 -W 3 $B | grep -q ' 0% packet loss'
+	p=$?
+	xdp_off && /usr/local/sbin/ethtool -G eth0 rx $3 && reach || return 1
+	echo "xdp ring empty: $(cat /tmp/send.out), $(cat /tmp/udp.out), the ring ran empty $e times; ping after: $([ $p = 0 ] && echo ok || echo lost)"
+	[ $e -gt 0 ] && [ $p = 0 ] && transfer 2 && transfer 2 back && pools_balance
+}
+
 # xdp_jumbo: at MTU 9000 a program without multi-buffer support is refused
 # (and under one, MTU 9000 is); one with it sends 8000-byte datagrams,
 # frames across several RX buffers, back intact from those buffers.
