@@ -19,13 +19,22 @@ out=$(qemu/build-modules.sh "$kver" "/usr/src/linux-headers-$kver") || die "the 
 mods=(-m "$NBPOOL_OUT/build/$kver" -x "/lib/modules/$kver")
 
 # bench_boot NAME MODE PLAN [boot.sh options]: one boot; its NBPOOL-BENCH
-# lines go to $res/MODE.txt.
+# lines go to $res/MODE.txt. A failed boot is run once more (a benchmark
+# is not a test: make check is where a failure counts); its logs stay as
+# NAME.try1.*, and a second failure ends the run.
 bench_boot() {
-	local name=$1 mode=$2 plan=$3 r
+	local name=$1 mode=$2 plan=$3 r sfx
 	shift 3
 	[[ $mode == icount ]] && set -- -q "-icount shift=0,sleep=off" "$@"
 	r=$(qemu/boot.sh "${mods[@]}" -t 900 "$@" "$name" "/boot/vmlinuz-$kver" "$plan")
-	grep -q '^FAIL' <<<"$r" && die "benchmark guest $name failed: $(grep -m1 '^FAIL' <<<"$r")"
+	if grep -q '^FAIL' <<<"$r"; then
+		for sfx in log qemu.log verdict.txt monitor.log; do
+			mv "$NBPOOL_OUT/$name.$sfx" "$NBPOOL_OUT/$name.try1.$sfx" 2>/dev/null
+		done
+		say "benchmark guest $name failed, running it once more: $(grep -m1 '^FAIL' <<<"$r" | sed "s|$NBPOOL_OUT/$name.log|$NBPOOL_OUT/$name.try1.log|")"
+		r=$(qemu/boot.sh "${mods[@]}" -t 900 "$@" "$name" "/boot/vmlinuz-$kver" "$plan")
+	fi
+	grep -q '^FAIL' <<<"$r" && die "benchmark guest $name failed twice: $(grep -m1 '^FAIL' <<<"$r")"
 	tr -d '\r' <"$NBPOOL_OUT/$name.log" | grep -a -o 'NBPOOL-BENCH .*' | grep -v ' done$' |
 		cut -d' ' -f2- >>"$res/$mode.txt"
 }

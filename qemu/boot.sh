@@ -216,7 +216,9 @@ scan_rc=$?
 qemu_report=$(grep -v -E '^$|^qemu-system-x86_64: (terminating on signal|warning: hub 0 is not connected to host network)' \
 	"$qlog" | head -n1)
 step=$(grep -a -m1 -E 'nbpool-step: |nbpool-result: ' <(tac "$log") || echo 'no step started')
-if hang=$(grep -m1 -o 'reported a hang: .*' "$NBPOOL_OUT/$name.monitor.log"); then
+if noinit=$(grep -m1 -o 'the kernel did not start /init .*' "$NBPOOL_OUT/$name.monitor.log"); then
+	why="$noinit (its stacks follow in the log)"
+elif hang=$(grep -m1 -o 'reported a hang: .*' "$NBPOOL_OUT/$name.monitor.log"); then
 	why="hung in $step (${hang#reported a hang: }; the stacks are in the log)"
 	# What the kernel said before the hang is often its cause.
 	[[ $scan_rc == 1 && $report != nbpool-hung:* ]] && why+="; before it the kernel reported: $report"

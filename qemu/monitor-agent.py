@@ -12,6 +12,10 @@
 # stall: a wedged guest may not get as far as its panic), the agent injects
 # an NMI (the guest's unknown_nmi_panic turns it into a panic that prints
 # every CPU's stack), gives it 15 s to write that to LOG, then quits QEMU.
+# The same if the kernel has not started /init (init.sh's first line) within
+# INIT_LIMIT seconds: it takes well under a minute, so the kernel is stuck
+# in its own boot, where none of nbpool runs yet (check.sh retries such a
+# boot once), and its stacks are worth more than the rest of LIMIT.
 # Ends with QEMU.
 import re
 import socket
@@ -92,14 +96,22 @@ def add(cmd, dev_id):
 
 
 HANG = re.compile(r"soft lockup|blocked for more than|detected stall|nbpool-hung:")
+INIT = "nbpool-init: "
+INIT_LIMIT = 600
 
 mon = connect()
 mon.setblocking(False)
 start = time.monotonic()
 nmi_at = None
 pos, partial = 0, b""
+init_seen, last_line = False, "nothing"
 while True:
     now = time.monotonic() - start
+    if nmi_at is None and not init_seen and now > INIT_LIMIT:
+        print(f"monitor-agent: the kernel did not start /init within {INIT_LIMIT} s; "
+              f"its console's last line: {last_line}", file=sys.stderr, flush=True)
+        send("nmi")
+        nmi_at = now
     if nmi_at is None and now > limit:
         print(f"monitor-agent: time limit of {limit:.0f} s reached", file=sys.stderr, flush=True)
         send("nmi")
@@ -117,6 +129,9 @@ while True:
     partial = lines.pop()
     for line in lines:
         text = line.decode("utf-8", "replace").replace("\r", "")
+        init_seen = init_seen or INIT in text
+        if text.strip():
+            last_line = text.strip()[:200]
         if HANG.search(text) and limit > now + 30:
             print("monitor-agent: the guest reported a hang: " + text, file=sys.stderr, flush=True)
             limit = now + 30

@@ -11,6 +11,9 @@
 # The host fails the boot unless BEGIN and END carry its nonce, every result
 # from 1 to n arrived and the status is ok. A panic, an oops or a hang can
 # never write the END line; kernel reports are the console scan's job.
+# The first line on the console says the kernel got as far as /init (the
+# monitor agent ends a boot that takes too long to get here).
+echo "nbpool-init: $0 started"
 /bin/busybox --install -s /bin
 export PATH=/usr/local/sbin:/sbin:/bin:/usr/sbin:/usr/bin
 mount -t proc proc /proc
