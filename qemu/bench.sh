@@ -23,14 +23,12 @@ mods=(-m "$NBPOOL_OUT/build/$kver" -x "/lib/modules/$kver")
 # is not a test: make check is where a failure counts); its logs stay as
 # NAME.try1.*, and a second failure ends the run.
 bench_boot() {
-	local name=$1 mode=$2 plan=$3 r sfx
+	local name=$1 mode=$2 plan=$3 r
 	shift 3
 	[[ $mode == icount ]] && set -- -q "-icount shift=0,sleep=off" "$@"
 	r=$(qemu/boot.sh "${mods[@]}" -t 900 "$@" "$name" "/boot/vmlinuz-$kver" "$plan")
 	if grep -q '^FAIL' <<<"$r"; then
-		for sfx in log qemu.log verdict.txt monitor.log; do
-			mv "$NBPOOL_OUT/$name.$sfx" "$NBPOOL_OUT/$name.try1.$sfx" 2>/dev/null
-		done
+		logs_aside "$name"
 		say "benchmark guest $name failed, running it once more: $(grep -m1 '^FAIL' <<<"$r" | sed "s|$NBPOOL_OUT/$name.log|$NBPOOL_OUT/$name.try1.log|")"
 		r=$(qemu/boot.sh "${mods[@]}" -t 900 "$@" "$name" "/boot/vmlinuz-$kver" "$plan")
 	fi

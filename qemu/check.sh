@@ -266,9 +266,7 @@ boot_step() {
 			[[ $(grep -c '^FAIL ' "$steps/$name.out") == 1 ]] || return 0
 	fi
 	for sfx in out err rc; do mv "$steps/$name.$sfx" "$steps/$name.try1.$sfx"; done
-	for sfx in log qemu.log verdict.txt monitor.log; do
-		mv "$NBPOOL_OUT/$name.$sfx" "$NBPOOL_OUT/$name.try1.$sfx" 2>/dev/null
-	done
+	logs_aside "$name"
 	echo "$why" >"$steps/$name.retry"
 	step_run "$@"
 }

@@ -106,3 +106,11 @@ nbpool_nic() {
 	printf 'virtio-net-pci,netdev=n%s,bus=rp%s,id=nic%s,mac=52:54:00:00:00:1%s,iommu_platform=on,disable-legacy=on%s' \
 		"$1" "$1" "$1" "$1" "${2:-}"
 }
+
+# logs_aside NAME: keep a failed boot's logs as NAME.try1.* before it is run again.
+logs_aside() {
+	local sfx
+	for sfx in log qemu.log verdict.txt monitor.log; do
+		mv "$NBPOOL_OUT/$1.$sfx" "$NBPOOL_OUT/$1.try1.$sfx" 2>/dev/null
+	done
+}

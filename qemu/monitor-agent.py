@@ -107,13 +107,13 @@ pos, partial = 0, b""
 init_seen, last_line = False, "nothing"
 while True:
     now = time.monotonic() - start
-    if nmi_at is None and not init_seen and now > INIT_LIMIT:
-        print(f"monitor-agent: the kernel did not start /init within {INIT_LIMIT} s; "
-              f"its console's last line: {last_line}", file=sys.stderr, flush=True)
-        send("nmi")
-        nmi_at = now
-    if nmi_at is None and now > limit:
-        print(f"monitor-agent: time limit of {limit:.0f} s reached", file=sys.stderr, flush=True)
+    why = None
+    if not init_seen and now > INIT_LIMIT:
+        why = f"the kernel did not start /init within {INIT_LIMIT} s; its console's last line: {last_line}"
+    elif now > limit:
+        why = f"time limit of {limit:.0f} s reached"
+    if nmi_at is None and why:
+        print("monitor-agent: " + why, file=sys.stderr, flush=True)
         send("nmi")
         nmi_at = now
     if nmi_at is not None and now > nmi_at + 15:
@@ -129,9 +129,8 @@ while True:
     partial = lines.pop()
     for line in lines:
         text = line.decode("utf-8", "replace").replace("\r", "")
-        init_seen = init_seen or INIT in text
-        if text.strip():
-            last_line = text.strip()[:200]
+        if not init_seen and text.strip():
+            init_seen, last_line = INIT in text, text.strip()[:200]
         if HANG.search(text) and limit > now + 30:
             print("monitor-agent: the guest reported a hang: " + text, file=sys.stderr, flush=True)
             limit = now + 30
