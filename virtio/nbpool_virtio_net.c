@@ -805,26 +805,15 @@ static bool nbvn_rx_csum(struct nbvn_qp *qp, struct nbpool_packet *pkt,
 static bool nbvn_rx_gso(struct nbvn *vi, struct nbpool_packet *pkt,
 			const struct virtio_net_hdr_v1 *hdr)
 {
-	unsigned int start = nbvn_u16(hdr->csum_start), ip_min, payload;
+	bool v6 = hdr->gso_type == VIRTIO_NET_HDR_GSO_TCPV6;
+	unsigned int start = nbvn_u16(hdr->csum_start), payload;
+	unsigned int ip_min = v6 ? sizeof(struct ipv6hdr) : sizeof(struct iphdr);
 	u16 size = nbvn_u16(hdr->gso_size);
-	u32 type;
 
-	switch (hdr->gso_type) {
-	case VIRTIO_NET_HDR_GSO_TCPV4:
-		if (!(vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_TSO4)))
-			return false;
-		type = SKB_GSO_TCPV4;
-		ip_min = sizeof(struct iphdr);
-		break;
-	case VIRTIO_NET_HDR_GSO_TCPV6:
-		if (!(vi->features & BIT_ULL(VIRTIO_NET_F_GUEST_TSO6)))
-			return false;
-		type = SKB_GSO_TCPV6;
-		ip_min = sizeof(struct ipv6hdr);
-		break;
-	default:
+	if (!v6 && hdr->gso_type != VIRTIO_NET_HDR_GSO_TCPV4)
 		return false;
-	}
+	if (!(vi->features & BIT_ULL(v6 ? VIRTIO_NET_F_GUEST_TSO6 : VIRTIO_NET_F_GUEST_TSO4)))
+		return false;
 	if (!size || size == GSO_BY_FRAGS || !(hdr->flags & VIRTIO_NET_HDR_F_NEEDS_CSUM) ||
 	    nbvn_u16(hdr->csum_offset) != offsetof(struct tcphdr, check) ||
 	    start < ETH_HLEN + ip_min || start + sizeof(struct tcphdr) > nbpool_packet_len(pkt))
@@ -832,7 +821,8 @@ static bool nbvn_rx_gso(struct nbvn *vi, struct nbpool_packet *pkt,
 	/* A frame of one segment is not GSO; the smallest segment TCP sends. */
 	payload = nbpool_packet_total_len(pkt) - start - sizeof(struct tcphdr);
 	size = max_t(u16, size, TCP_MIN_GSO_SIZE);
-	return payload <= size || !nbpool_packet_set_gso(pkt, size, type | SKB_GSO_DODGY, 0);
+	return payload <= size ||
+	       !nbpool_packet_set_gso(pkt, size, (v6 ? SKB_GSO_TCPV6 : SKB_GSO_TCPV4) | SKB_GSO_DODGY, 0);
 }
 
 /*
