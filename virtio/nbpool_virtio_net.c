@@ -140,6 +140,7 @@ struct nbvn_vq {
 	size_t ring_size;
 	void __iomem *notify;
 	struct nbpool_packet **pkts;	/* by the id of a chain's first descriptor */
+	struct sk_buff **skbs;		/* TX: the skb a packet was copied from, by the same id */
 	u16 *next_ids;			/* each chained descriptor's next: the driver's copy */
 	u16 *free_ids;
 	u16 nr_free;
@@ -256,9 +257,10 @@ static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index, u16 num)
 	vq->ring_size = vring_size(vq->num, SMP_CACHE_BYTES);
 	vq->ring = dma_alloc_coherent(dev, vq->ring_size, &vq->ring_dma, GFP_KERNEL);
 	vq->pkts = kcalloc(vq->num, sizeof(*vq->pkts), GFP_KERNEL);
+	vq->skbs = kcalloc(vq->num, sizeof(*vq->skbs), GFP_KERNEL);
 	vq->next_ids = kcalloc(vq->num, sizeof(*vq->next_ids), GFP_KERNEL);
 	vq->free_ids = kcalloc(vq->num, sizeof(*vq->free_ids), GFP_KERNEL);
-	if (!vq->ring || !vq->pkts || !vq->next_ids || !vq->free_ids)
+	if (!vq->ring || !vq->pkts || !vq->skbs || !vq->next_ids || !vq->free_ids)
 		return -ENOMEM;
 	vring_init(&vq->vring, vq->num, vq->ring, SMP_CACHE_BYTES);
 	for (i = 0; i < vq->num; i++)
@@ -281,12 +283,15 @@ static void nbvn_vq_free(struct nbvn *vi, struct nbvn_vq *vq)
 	for (i = 0; vq->pkts && i < vq->num; i++)
 		if (vq->pkts[i])
 			nbpool_free(vq->pkts[i]);
+	for (i = 0; vq->skbs && i < vq->num; i++)
+		dev_kfree_skb_any(vq->skbs[i]);
 	/* A queue's notify address is its own mapping only without a shared one. */
 	if (vq->notify && !vi->mdev.notify_base)
 		pci_iounmap(vi->mdev.pci_dev, vq->notify);
 	if (vq->ring)
 		dma_free_coherent(dev, vq->ring_size, vq->ring, vq->ring_dma);
 	kfree(vq->pkts);
+	kfree(vq->skbs);
 	kfree(vq->next_ids);
 	kfree(vq->free_ids);
 	memset(vq, 0, sizeof(*vq));
@@ -295,10 +300,11 @@ static void nbvn_vq_free(struct nbvn *vi, struct nbvn_vq *vq)
 /*
  * Post one packet, a descriptor for each of its buffers: the device reads
  * or writes @len bytes at its first buffer's DMA address and each chained
- * buffer's length at its own. The caller has checked that enough
- * descriptors are free.
+ * buffer's length at its own. @skb (TX, or NULL) is kept with it until the
+ * device is done. The caller has checked that enough descriptors are free.
  */
-static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, u32 len, bool write)
+static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, struct sk_buff *skb,
+			u32 len, bool write)
 {
 	unsigned int i, n = nbpool_packet_buffers(pkt);
 	u16 head = vq->free_ids[vq->nr_free - 1];
@@ -325,6 +331,7 @@ static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, u32 len, 
 		d->flags = nbvn_16(flags);
 	}
 	vq->pkts[head] = pkt;
+	vq->skbs[head] = skb;
 	vq->vring.avail->ring[vq->avail_idx++ & (vq->num - 1)] = nbvn_16(head);
 }
 
@@ -388,6 +395,24 @@ static bool nbvn_vq_irq_on(struct nbvn_vq *vq)
 	return vq->last_used != nbvn_u16(READ_ONCE(vq->vring.used->idx));
 }
 
+/*
+ * TX with EVENT_IDX: ask for the interrupt only once three quarters of
+ * what is in flight has been sent (as virtio_net does), not at the next
+ * completion: one interrupt reaps a batch. True if the device has already
+ * passed that point, and the caller must reap again. Without EVENT_IDX
+ * the mask is left as it is.
+ */
+static bool nbvn_vq_irq_delayed(struct nbvn_vq *vq)
+{
+	u16 bufs = (u16)(vq->avail_idx - vq->last_used) * 3 / 4;
+
+	if (!vq->event)
+		return false;
+	WRITE_ONCE(vring_used_event(&vq->vring), nbvn_16(vq->last_used + bufs));
+	mb();	/* the request is seen before the used index is read */
+	return (u16)(nbvn_u16(READ_ONCE(vq->vring.used->idx)) - vq->last_used) > bufs;
+}
+
 /* Schedule @napi from its interrupt, or again after it found late work. */
 static void nbvn_napi_schedule(struct napi_struct *napi, struct nbvn_vq *vq)
 {
@@ -397,8 +422,11 @@ static void nbvn_napi_schedule(struct napi_struct *napi, struct nbvn_vq *vq)
 	}
 }
 
-/* The next completed packet and how many bytes the device wrote, or NULL. */
-static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
+/*
+ * The next completed packet and how many bytes the device wrote, or NULL;
+ * @skb, if not NULL, gets the skb posted with it.
+ */
+static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len, struct sk_buff **skb)
 {
 	struct vring_used_elem *e;
 	struct nbpool_packet *pkt;
@@ -424,6 +452,9 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len)
 	}
 	pkt = vq->pkts[id];
 	vq->pkts[id] = NULL;
+	if (skb)
+		*skb = vq->skbs[id];
+	vq->skbs[id] = NULL;
 	/* The chain's ids, by the driver's own copy of the links. */
 	for (n = nbpool_packet_buffers(pkt); n--; id = vq->next_ids[id])
 		vq->free_ids[vq->nr_free++] = id;
@@ -516,7 +547,7 @@ static void nbvn_rx_refill(struct nbvn_qp *qp)
 			nbvn_stat_add(&qp->rx_stats, NBVN_RX_ALLOC_FAIL, 1);
 			break;
 		}
-		nbvn_vq_add(vq, pkt, nbpool_packet_capacity(pkt), true);
+		nbvn_vq_add(vq, pkt, NULL, nbpool_packet_capacity(pkt), true);
 		added = true;
 	}
 	if (added && nbvn_vq_kick(vq))
@@ -549,7 +580,8 @@ static struct netdev_queue *nbvn_txq(struct nbvn_qp *qp)
 }
 
 /*
- * Free what the device has sent, report it to BQL, and wake a stopped
+ * Free what the device has sent, and the skbs it was copied from, report
+ * it to BQL, and wake a stopped
  * queue once a quarter of the ring is free (not at every free slot, which
  * would stop and wake it once per frame). Called with the queue's lock.
  */
@@ -557,12 +589,14 @@ static void nbvn_tx_reap(struct nbvn_qp *qp, struct netdev_queue *txq)
 {
 	unsigned int pkts = 0, bytes = 0;
 	struct nbpool_packet *pkt;
+	struct sk_buff *skb;
 	u32 len;
 
-	while ((pkt = nbvn_vq_get(&qp->tx, &len))) {
+	while ((pkt = nbvn_vq_get(&qp->tx, &len, &skb))) {
 		bytes += nbpool_packet_total_len(pkt) - NBVN_HDR;
 		pkts++;
 		nbpool_free(pkt);
+		dev_consume_skb_any(skb);
 	}
 	if (!pkts)
 		return;
@@ -571,6 +605,18 @@ static void nbvn_tx_reap(struct nbvn_qp *qp, struct netdev_queue *txq)
 		netif_tx_wake_queue(txq);
 		nbvn_stat_add(&qp->tx_stats, NBVN_TX_WAKE, 1);
 	}
+}
+
+/*
+ * Reap, and leave the TX interrupt for a later batch (nbvn_vq_irq_delayed());
+ * reap again if the device has passed it meanwhile. Called with the
+ * queue's lock.
+ */
+static void nbvn_tx_reap_delayed(struct nbvn_qp *qp, struct netdev_queue *txq)
+{
+	do {
+		nbvn_tx_reap(qp, txq);
+	} while (nbvn_vq_irq_delayed(&qp->tx));
 }
 
 /*
@@ -583,7 +629,7 @@ static void nbvn_tx_reap_try(struct nbvn_qp *qp)
 	struct netdev_queue *txq = nbvn_txq(qp);
 
 	if (__netif_tx_trylock(txq)) {
-		nbvn_tx_reap(qp, txq);
+		nbvn_tx_reap_delayed(qp, txq);
 		__netif_tx_unlock(txq);
 	}
 }
@@ -607,12 +653,14 @@ static void nbvn_tx_gso(struct virtio_net_hdr_v1 *hdr, const struct nbpool_offlo
 /*
  * Post a frame, at @pkt's offset, on the TX ring behind a virtio-net
  * header in its headroom with what the packet asks of the device (its sum,
- * TSO; a large frame's other buffers follow in a chain), and stop the stack's queue while the next frame might not
- * fit. Called with the queue's lock held and at least NBVN_MAX_BUFS
+ * TSO; a large frame's other buffers follow in a chain), and stop the
+ * stack's queue while the next frame might not fit. @skb, the frame's
+ * source (NULL for XDP), is freed with the packet at its completion.
+ * Called with the queue's lock held and at least NBVN_MAX_BUFS
  * descriptors free (the queue not stopped). Returns the frame's length.
  */
 static unsigned int nbvn_tx_post(struct nbvn_qp *qp, struct netdev_queue *txq,
-				 struct nbpool_packet *pkt)
+				 struct nbpool_packet *pkt, struct sk_buff *skb)
 {
 	const struct nbpool_offload *o = nbpool_packet_offload(pkt);
 	unsigned int len = nbpool_packet_total_len(pkt);
@@ -636,7 +684,7 @@ static unsigned int nbvn_tx_post(struct nbvn_qp *qp, struct netdev_queue *txq,
 	}
 	/* The frame was synced where it was filled: the skb's or XDP frame's copy, or XDP_TX. */
 	nbpool_packet_sync_range_for_device(pkt, nbpool_packet_offset(pkt), NBVN_HDR);
-	nbvn_vq_add(&qp->tx, pkt, head_len, false);
+	nbvn_vq_add(&qp->tx, pkt, skb, head_len, false);
 	if (qp->tx.nr_free < NBVN_MAX_BUFS) {
 		netif_tx_stop_queue(txq);
 		nbvn_stat_add(&qp->tx_stats, NBVN_TX_STOP, 1);
@@ -653,7 +701,7 @@ static unsigned int nbvn_tx_post(struct nbvn_qp *qp, struct netdev_queue *txq,
 static void nbvn_xdp_post(struct nbvn_qp *qp, struct netdev_queue *txq,
 			  struct nbpool_packet *pkt)
 {
-	netdev_tx_sent_queue(txq, nbvn_tx_post(qp, txq, pkt));
+	netdev_tx_sent_queue(txq, nbvn_tx_post(qp, txq, pkt, NULL));
 	nbvn_stat_add(&qp->tx_stats, NBVN_TX_XDP, 1);
 }
 
@@ -756,7 +804,7 @@ static bool nbvn_rx_merge(struct nbvn_qp *qp, struct nbpool_packet *pkt, u16 num
 		struct nbpool_packet *next;
 		u32 len;
 
-		next = nbvn_vq_get(&qp->rx, &len);
+		next = nbvn_vq_get(&qp->rx, &len, NULL);
 		if (!next) {
 			ok = false;
 			break;
@@ -874,7 +922,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 		u16 num;
 		u32 len;
 
-		pkt = nbvn_vq_get(&qp->rx, &len);
+		pkt = nbvn_vq_get(&qp->rx, &len, NULL);
 		if (!pkt)
 			break;
 		done++;
@@ -943,7 +991,14 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	u64_stats_add(&st->v[NBVN_RX_NEEDS_CSUM], csums[CHECKSUM_PARTIAL]);
 	u64_stats_add(&st->v[NBVN_RX_GSO], gso);
 	u64_stats_update_end(&st->syncp);
-	nbvn_rx_refill(qp);
+	/*
+	 * In batches, a doorbell for half a budget of buffers (or of the
+	 * ring), not one every poll; but never fewer posted than the largest
+	 * frame takes, which the device would wait for without a word.
+	 */
+	if (qp->rx.nr_free > min_t(unsigned int, budget, qp->rx.num) / 2 ||
+	    qp->rx.num - qp->rx.nr_free < nbvn_rx_max_bufs(vi))
+		nbvn_rx_refill(qp);
 	/* Busy polling keeps the NAPI (complete_done false): interrupts stay off. */
 	if (done < budget && napi_complete_done(napi, done) && nbvn_vq_irq_on(&qp->rx))
 		nbvn_napi_schedule(napi, &qp->rx);
@@ -1012,8 +1067,15 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	struct nbpool_packet *pkt;
 	unsigned int len;
 
-	/* Completions reaped here save the TX interrupt its work. */
-	nbvn_tx_reap(qp, txq);
+	/*
+	 * Completions reaped here save the TX interrupt its work; at the end
+	 * of a batch (no xmit_more) it is put off until most of the ring has
+	 * been sent.
+	 */
+	if (netdev_xmit_more())
+		nbvn_tx_reap(qp, txq);
+	else
+		nbvn_tx_reap_delayed(qp, txq);
 	/*
 	 * The pool has one buffer per descriptor and the queue stops while
 	 * fewer are free than a frame may take, so neither runs out while the
@@ -1028,7 +1090,13 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 		dev_kfree_skb_any(skb);
 		return NETDEV_TX_OK;
 	}
-	len = nbvn_tx_post(qp, txq, pkt);
+	/*
+	 * The skb is kept until the device has sent its copy, as a NIC that
+	 * maps it would: while it lives, TCP counts it in flight (small
+	 * queues, autocorking) and so builds larger frames for TSO.
+	 */
+	skb_tx_timestamp(skb);
+	len = nbvn_tx_post(qp, txq, pkt, skb);
 	u64_stats_update_begin(&st->syncp);
 	u64_stats_inc(&st->v[NBVN_TX_PACKETS]);
 	u64_stats_add(&st->v[NBVN_TX_BYTES], len);
@@ -1039,7 +1107,6 @@ static netdev_tx_t nbvn_xmit(struct sk_buff *skb, struct net_device *ndev)
 	if (__netdev_tx_sent_queue(txq, len, netdev_xmit_more()) && nbvn_vq_kick(&qp->tx))
 		u64_stats_inc(&st->v[NBVN_TX_KICKS]);
 	u64_stats_update_end(&st->syncp);
-	dev_consume_skb_any(skb);
 	return NETDEV_TX_OK;
 }
 
