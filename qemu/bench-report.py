@@ -80,7 +80,7 @@ def main():
             n = ic.get((f'e2e_{case}_{per}_per_frame', 'nbpool_virtio_net'))
             b = ic.get((f'e2e_{case}_{per}_per_frame', 'virtio_net'))
             if n is not None and b is not None:
-                rows.append((f'8. {what}: {label} per frame, both NICs (icount run)', n, b,
+                rows.append((f'8. {what}: {label} per frame, both NICs (icount run, tx=timer)', n, b,
                              n / b if b else None, '<= 1.0x', n <= b, None, None))
         n = wall.get((f'e2e_{case}_gbit_per_s', 'nbpool_virtio_net'))
         b = wall.get((f'e2e_{case}_gbit_per_s', 'virtio_net'))

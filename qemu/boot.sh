@@ -11,6 +11,7 @@
 # Logs: $NBPOOL_OUT/NAME.{log,verdict,qemu.log,monitor.log}.
 # Options:
 #   -c ARGS      more kernel command line
+#   -d PROPS     more properties of both NICs' virtio-net-pci (",tx=timer")
 #   -e KEY=VAL   a setting for the plan (in the guest's /env)
 #   -i MODE      DMA topology: iommu (strict intel-iommu, the default) or
 #                swiotlb (no IOMMU, every DMA bounced: swiotlb=force)
@@ -34,11 +35,12 @@
 set -uo pipefail
 . "$(dirname "$0")/common.sh"
 
-cmdline= smp=2 tmo=300 iommu=iommu net=hub accel=tcg qemu_extra=
+cmdline= smp=2 tmo=300 iommu=iommu net=hub accel=tcg qemu_extra= nic_extra=
 settings=() kunit_kos=() warns=() files=()
-while getopts c:e:i:k:m:n:q:s:t:w:x:1 opt; do
+while getopts c:d:e:i:k:m:n:q:s:t:w:x:1 opt; do
 	case $opt in
 	c) cmdline+=" $OPTARG" ;;
+	d) nic_extra+=$OPTARG ;;
 	e) settings+=("$OPTARG") ;;
 	i) iommu=$OPTARG ;;
 	k) kunit_kos+=("$OPTARG") ;;
@@ -99,6 +101,7 @@ hub) nic_opts= ;;
 tap) nic_opts=,mq=on,vectors=6 ;;	# a vector per queue, and one for config changes
 *) die "boot.sh: -n hub or -n tap, not '$net'" ;;
 esac
+nic_opts+=$nic_extra
 
 cd "$NBPOOL_TOP"
 rm -f "$log" "$verdict" "$qlog" "$initrd"
