@@ -280,11 +280,11 @@ static void nbvn_vq_free(struct nbvn *vi, struct nbvn_vq *vq)
 	struct device *dev = &vi->mdev.pci_dev->dev;
 	u16 i;
 
-	for (i = 0; vq->pkts && i < vq->num; i++)
+	for (i = 0; vq->pkts && vq->skbs && i < vq->num; i++) {
 		if (vq->pkts[i])
 			nbpool_free(vq->pkts[i]);
-	for (i = 0; vq->skbs && i < vq->num; i++)
 		dev_kfree_skb_any(vq->skbs[i]);
+	}
 	/* A queue's notify address is its own mapping only without a shared one. */
 	if (vq->notify && !vi->mdev.notify_base)
 		pci_iounmap(vi->mdev.pci_dev, vq->notify);
@@ -380,19 +380,19 @@ static void nbvn_vq_irq_off(struct nbvn_vq *vq)
 }
 
 /*
- * Unmask (with EVENT_IDX: ask for an interrupt at the next completion),
- * then look again: a completion between the last poll and the unmask
- * raised no interrupt. True if there is work, and the caller must poll
- * again.
+ * Unmask (with EVENT_IDX: ask for an interrupt once @bufs more packets
+ * have completed; without, the flag cannot count), then look again: a
+ * completion between the last poll and the unmask raised no interrupt.
+ * True if more than @bufs have completed, and the caller must poll again.
  */
-static bool nbvn_vq_irq_on(struct nbvn_vq *vq)
+static bool nbvn_vq_irq_on(struct nbvn_vq *vq, u16 bufs)
 {
 	if (vq->event)
-		WRITE_ONCE(vring_used_event(&vq->vring), nbvn_16(vq->last_used));
+		WRITE_ONCE(vring_used_event(&vq->vring), nbvn_16(vq->last_used + bufs));
 	else
 		WRITE_ONCE(vq->vring.avail->flags, 0);
 	mb();	/* the unmask is seen before the used index is read */
-	return vq->last_used != nbvn_u16(READ_ONCE(vq->vring.used->idx));
+	return (u16)(nbvn_u16(READ_ONCE(vq->vring.used->idx)) - vq->last_used) > bufs;
 }
 
 /*
@@ -404,13 +404,7 @@ static bool nbvn_vq_irq_on(struct nbvn_vq *vq)
  */
 static bool nbvn_vq_irq_delayed(struct nbvn_vq *vq)
 {
-	u16 bufs = (u16)(vq->avail_idx - vq->last_used) * 3 / 4;
-
-	if (!vq->event)
-		return false;
-	WRITE_ONCE(vring_used_event(&vq->vring), nbvn_16(vq->last_used + bufs));
-	mb();	/* the request is seen before the used index is read */
-	return (u16)(nbvn_u16(READ_ONCE(vq->vring.used->idx)) - vq->last_used) > bufs;
+	return vq->event && nbvn_vq_irq_on(vq, (u16)(vq->avail_idx - vq->last_used) * 3 / 4);
 }
 
 /* Schedule @napi from its interrupt, or again after it found late work. */
@@ -1000,7 +994,7 @@ static int nbvn_rx_poll(struct napi_struct *napi, int budget)
 	    qp->rx.num - qp->rx.nr_free < nbvn_rx_max_bufs(vi))
 		nbvn_rx_refill(qp);
 	/* Busy polling keeps the NAPI (complete_done false): interrupts stay off. */
-	if (done < budget && napi_complete_done(napi, done) && nbvn_vq_irq_on(&qp->rx))
+	if (done < budget && napi_complete_done(napi, done) && nbvn_vq_irq_on(&qp->rx, 0))
 		nbvn_napi_schedule(napi, &qp->rx);
 	return done;
 }
@@ -1030,7 +1024,7 @@ static int nbvn_tx_poll(struct napi_struct *napi, int budget)
 	}
 	nbvn_tx_reap(qp, txq);
 	/* Unmasked under the lock that xmit's reaping takes too. */
-	more = napi_complete_done(napi, 0) && nbvn_vq_irq_on(&qp->tx);
+	more = napi_complete_done(napi, 0) && nbvn_vq_irq_on(&qp->tx, 0);
 	__netif_tx_unlock(txq);
 	if (more)
 		nbvn_napi_schedule(napi, &qp->tx);
