@@ -6,7 +6,6 @@
 
 # busy_ns: nanoseconds this (single) vCPU has not been idle since boot.
 busy_ns() { awk '{printf "%.0f\n", ($1 - $2) * 1e9}' /proc/uptime; }
-up_ns() { awk '{printf "%.0f\n", $1 * 1e9}' /proc/uptime; }
 
 # irqs: interrupts both NICs raised so far (their MSI-X vectors, named
 # after the PCI device in /proc/interrupts, whichever driver owns them).
@@ -64,15 +63,13 @@ udp64() {
 # tcp MIB: MTU-sized TCP segments of zeros into a listener that discards
 # them (correctness is make check's job); counted per frame the peer got.
 tcp() {
-	$PEER sh -c 'tail -f /dev/null | nc -l -p 5005 > /dev/null' &
-	sleep 1
+	tcp_sink "$PEER" 5005 || return 1
 	rx0=$(ifstat "$PEER" eth1 rx_packets)
 	mark
 	dd if=/dev/zero bs=1M count=$1 2>/dev/null | nc $B 5005
 	b1=$(busy_ns) u1=$(up_ns)
 	frames=$(( $(ifstat "$PEER" eth1 rx_packets) - rx0 ))
-	killall tail
-	wait
+	tcp_sink_end
 	echo "bench: tcp: $1 MiB in $frames frames" > /dev/console
 	report tcp_mtu $frames $(( b1 - b0 )) $(( u1 - u0 )) $(( $1 * 1048576 ))
 }
@@ -101,17 +98,8 @@ xdp_drop() {
 # clock), and eth0's average frame on the wire, which says how much the
 # device segmented.
 tap_tcp() {
-	$PEER sh -c 'tail -f /dev/null | nc -l -p 5007 > /dev/null' &
-	sleep 1
-	set -- $1 $(link_counters "" eth0)
-	u0=$(up_ns)
-	dd if=/dev/zero bs=1M count=$1 2>/dev/null | nc $B 5007
-	u1=$(up_ns)
-	set -- "$@" $(link_counters "" eth0)
-	killall tail
-	wait
-	frames=$(( $8 - $4 )) avg=$(( ($9 - $5) / ($8 - $4) ))
+	pipe_tcp 5007 $1 && [ $rc = 0 ] || return 1
 	echo "bench: tap tcp: $1 MiB, eth0 sent $frames frames of $avg bytes" > /dev/console
-	echo "NBPOOL-BENCH e2e_tap_tcp_mbit_per_s $DRIVER $(awk -v b=$(( $1 * 1048576 )) -v t=$(( u1 - u0 )) 'BEGIN {printf "%.1f", b * 8 * 1000 / t}')"
+	echo "NBPOOL-BENCH e2e_tap_tcp_mbit_per_s $DRIVER $(awk -v b=$(( $1 * 1048576 )) -v t=$took_ns 'BEGIN {printf "%.1f", b * 8 * 1000 / t}')"
 	echo "NBPOOL-BENCH e2e_tap_tcp_avg_frame $DRIVER $avg"
 }

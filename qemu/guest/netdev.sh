@@ -91,9 +91,6 @@ ping_sizes() {
 	done
 }
 
-# transfer MIB [back]: send MIB MiB of random data over TCP from here to the
-# peer (or, with "back", from the peer to here) and compare checksums. If
-# $DURING is set, that command runs while the data flows.
 # wait_listen PORT [PREFIX...]: until a TCP socket listens on PORT in the
 # namespace PREFIX runs in (at most 10 s): under load a fixed sleep was not
 # always enough, and the sender's connection was refused. The debug kernels
@@ -125,18 +122,42 @@ wait_ready() {
 	return 1
 }
 
+# tcp_sink NS PORT [OUT]: a TCP listener on PORT in namespace NS ("" for
+# here) whose output OUT redirects or pipes on (by default it is
+# discarded), in the background as $sink, once it listens. Its stdin must
+# stay open: at its EOF busybox nc half-closes, and the sender stops
+# sending when it sees that (tail -f, not sleep: tests that change things
+# during a transfer sleep). tcp_sink_end stops it.
+tcp_sink() {
+	$1 sh -c "tail -f /dev/null | nc -l -p $2 ${3:-> /dev/null}" 2>/dev/null &
+	sink=$!
+	wait_listen $2 $1 && return 0
+	tcp_sink_end
+	return 1
+}
+
+# tcp_sink_end: a listener ends once it has read everything and its tail
+# is gone; it never gets stuck, but after 30 s its nc is ended too.
+tcp_sink_end() {
+	killall tail 2>/dev/null
+	for i in $(seq 100); do kill -0 $sink 2>/dev/null || break; sleep 0.3; done
+	killall nc 2>/dev/null
+	wait $sink
+}
+
+# up_ns: nanoseconds since boot.
+up_ns() { awk '{printf "%.0f\n", $1 * 1e9}' /proc/uptime; }
+
+# transfer MIB [back]: send MIB MiB of random data over TCP from here to the
+# peer (or, with "back", from the peer to here) and compare checksums. If
+# $DURING is set, that command runs while the data flows.
 transfer() {
 	from= to=$PEER addr=$B
 	[ "${2:-}" = back ] && from=$PEER to= addr=$A
 	dd if=/dev/urandom of=/tmp/data bs=1M count=$1 2>/dev/null
 	sha256sum < /tmp/data > /tmp/tx.sum
 	rm -f /tmp/rx.sum
-	# The listener's stdin must stay open: at its EOF busybox nc half-closes,
-	# and the sender stops sending when it sees that. (tail -f, not sleep:
-	# tests that change things during a transfer sleep.)
-	$to sh -c 'tail -f /dev/null | nc -l -p 5001 | sha256sum > /tmp/rx.sum' 2>/dev/null &
-	listener=$!
-	wait_listen 5001 $to || { killall tail nc 2>/dev/null; wait $listener; return 1; }
+	tcp_sink "$to" 5001 '| sha256sum > /tmp/rx.sum' || return 1
 	t0=$(cut -d' ' -f1 /proc/uptime)
 	$from nc $addr 5001 < /tmp/data &
 	sender=$!
@@ -144,14 +165,27 @@ transfer() {
 	wait $sender
 	rc=$?
 	t1=$(cut -d' ' -f1 /proc/uptime)
-	# The listener ends once it has read everything; it never gets stuck.
-	killall tail 2>/dev/null
-	for i in $(seq 100); do kill -0 $listener 2>/dev/null || break; sleep 0.3; done
-	killall nc 2>/dev/null
-	wait $listener
+	tcp_sink_end
 	echo "transfer: $1 MiB ${2:-there} in $(echo "$t1 $t0 $1" |
 		awk '{printf "%.2f s (%.0f Mbit/s)", $1 - $2, $3 * 8.388608 / ($1 - $2)}')"
 	[ $rc = 0 ] && cmp -s /tmp/tx.sum /tmp/rx.sum
+}
+
+# pipe_tcp PORT MIB: MIB MiB of zeros from eth0 to a listener on the peer's
+# PORT, written through a pipe (dd | nc: many small writes, which TCP
+# gathers into frames as large as the driver lets it). Sets rc (nc's
+# status), took_ns (how long it took) and frames and avg (eth0's frames on
+# the wire and their average size in bytes).
+pipe_tcp() {
+	tcp_sink "$PEER" $1 || return 1
+	set -- $1 $2 $(link_counters "" eth0)
+	took_ns=$(up_ns)
+	dd if=/dev/zero bs=1M count=$2 2>/dev/null | nc $B $1
+	rc=$?
+	took_ns=$(( $(up_ns) - took_ns ))
+	set -- "$@" $(link_counters "" eth0)
+	tcp_sink_end
+	frames=$(($9 - $5)) avg=$(( (${10} - $6) / ($9 - $5) ))
 }
 
 # t [-t SECONDS] NAME CMD...: result() for a test written as shell code.
@@ -874,16 +908,7 @@ tap_offloads() {
 # larger frames; an skb freed once copied sent each write alone (1451
 # bytes on average, where the in-tree driver's were 5800).
 tap_tso_pipe() {
-	$PEER sh -c 'tail -f /dev/null | nc -l -p 5008 > /dev/null' &
-	listener=$!
-	wait_listen 5008 $PEER || { killall tail nc 2>/dev/null; wait $listener; return 1; }
-	set -- $(link_counters "" eth0)
-	dd if=/dev/zero bs=1M count=$mib 2>/dev/null | nc $B 5008
-	rc=$?
-	set -- "$@" $(link_counters "" eth0)
-	killall tail 2>/dev/null
-	wait $listener
-	frames=$(($7 - $3)) avg=$(( ($8 - $4) / ($7 - $3) ))
+	pipe_tcp 5008 $mib || return 1
 	[ $rc = 0 ] && [ $avg -gt 1514 ] ||
 		{ echo "tso-pipe: nc said $rc; eth0 sent $mib MiB in $frames frames of $avg bytes on average"; return 1; }
 	echo "tso-pipe: eth0 sent $mib MiB in $frames frames of $avg bytes on average"
@@ -1380,8 +1405,7 @@ netconsole_under_traffic() {
 	# The stock kernels build configfs, which netconsole needs, as a module.
 	[ -e /configfs.ko ] && ! [ -d /sys/module/configfs ] && insmod /configfs.ko
 	insmod /netconsole.ko netconsole=6665@$A/eth0,6666@$B/$mac || return 1
-	sh -c 'tail -f /dev/null | nc -l -p 5002 > /dev/null' &
-	wait_listen 5002 || { killall tail 2>/dev/null; rmmod netconsole; kill $ncl; return 1; }
+	tcp_sink "" 5002 || { rmmod netconsole; kill $ncl; return 1; }
 	$PEER sh -c "dd if=/dev/zero bs=1M count=${mib:-16} 2>/dev/null | nc $A 5002" &
 	back=$!
 	DURING="kmsg_flood 2000" transfer ${mib:-16}
