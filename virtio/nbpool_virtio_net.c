@@ -140,7 +140,7 @@ struct nbvn_vq {
 	size_t ring_size;
 	void __iomem *notify;
 	struct nbpool_packet **pkts;	/* by the id of a chain's first descriptor */
-	struct sk_buff **skbs;		/* TX: the skb a packet was copied from, by the same id */
+	struct sk_buff **skbs;		/* TX only: the skb a packet was copied from, by the same id */
 	u16 *next_ids;			/* each chained descriptor's next: the driver's copy */
 	u16 *free_ids;
 	u16 nr_free;
@@ -244,8 +244,11 @@ struct nbvn {
 	bool gro_hw_off;		/* ethtool -K rx-gro-hw off: no GUEST_TSO */
 };
 
-/* Set up virtqueue @index with @num descriptors (a power of 2) on a reset device. */
-static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index, u16 num)
+/*
+ * Set up virtqueue @index with @num descriptors (a power of 2) on a reset
+ * device; a TX queue (@tx) keeps each packet's skb beside it.
+ */
+static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index, u16 num, bool tx)
 {
 	struct device *dev = &vi->mdev.pci_dev->dev;
 	u16 i;
@@ -257,10 +260,11 @@ static int nbvn_vq_init(struct nbvn *vi, struct nbvn_vq *vq, u16 index, u16 num)
 	vq->ring_size = vring_size(vq->num, SMP_CACHE_BYTES);
 	vq->ring = dma_alloc_coherent(dev, vq->ring_size, &vq->ring_dma, GFP_KERNEL);
 	vq->pkts = kcalloc(vq->num, sizeof(*vq->pkts), GFP_KERNEL);
-	vq->skbs = kcalloc(vq->num, sizeof(*vq->skbs), GFP_KERNEL);
+	if (tx)
+		vq->skbs = kcalloc(vq->num, sizeof(*vq->skbs), GFP_KERNEL);
 	vq->next_ids = kcalloc(vq->num, sizeof(*vq->next_ids), GFP_KERNEL);
 	vq->free_ids = kcalloc(vq->num, sizeof(*vq->free_ids), GFP_KERNEL);
-	if (!vq->ring || !vq->pkts || !vq->skbs || !vq->next_ids || !vq->free_ids)
+	if (!vq->ring || !vq->pkts || (tx && !vq->skbs) || !vq->next_ids || !vq->free_ids)
 		return -ENOMEM;
 	vring_init(&vq->vring, vq->num, vq->ring, SMP_CACHE_BYTES);
 	for (i = 0; i < vq->num; i++)
@@ -280,10 +284,11 @@ static void nbvn_vq_free(struct nbvn *vi, struct nbvn_vq *vq)
 	struct device *dev = &vi->mdev.pci_dev->dev;
 	u16 i;
 
-	for (i = 0; vq->pkts && vq->skbs && i < vq->num; i++) {
+	for (i = 0; vq->pkts && i < vq->num; i++) {
 		if (vq->pkts[i])
 			nbpool_free(vq->pkts[i]);
-		dev_kfree_skb_any(vq->skbs[i]);
+		if (vq->skbs)
+			dev_kfree_skb_any(vq->skbs[i]);
 	}
 	/* A queue's notify address is its own mapping only without a shared one. */
 	if (vq->notify && !vi->mdev.notify_base)
@@ -331,7 +336,8 @@ static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, struct sk
 		d->flags = nbvn_16(flags);
 	}
 	vq->pkts[head] = pkt;
-	vq->skbs[head] = skb;
+	if (skb)
+		vq->skbs[head] = skb;
 	vq->vring.avail->ring[vq->avail_idx++ & (vq->num - 1)] = nbvn_16(head);
 }
 
@@ -418,7 +424,7 @@ static void nbvn_napi_schedule(struct napi_struct *napi, struct nbvn_vq *vq)
 
 /*
  * The next completed packet and how many bytes the device wrote, or NULL;
- * @skb, if not NULL, gets the skb posted with it.
+ * @skb (NULL but on a TX queue) gets the skb posted with it.
  */
 static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len, struct sk_buff **skb)
 {
@@ -446,9 +452,10 @@ static struct nbpool_packet *nbvn_vq_get(struct nbvn_vq *vq, u32 *len, struct sk
 	}
 	pkt = vq->pkts[id];
 	vq->pkts[id] = NULL;
-	if (skb)
+	if (skb) {
 		*skb = vq->skbs[id];
-	vq->skbs[id] = NULL;
+		vq->skbs[id] = NULL;
+	}
 	/* The chain's ids, by the driver's own copy of the links. */
 	for (n = nbpool_packet_buffers(pkt); n--; id = vq->next_ids[id])
 		vq->free_ids[vq->nr_free++] = id;
@@ -1741,9 +1748,9 @@ static int nbvn_dev_start(struct nbvn *vi, u16 rx_num, u16 tx_num)
 		goto fail;
 	}
 	for (i = 0; !err && i < vi->nr_qps; i++) {
-		err = nbvn_vq_init(vi, &vi->qps[i].rx, 2 * i, rx_num);
+		err = nbvn_vq_init(vi, &vi->qps[i].rx, 2 * i, rx_num, false);
 		if (!err)
-			err = nbvn_vq_init(vi, &vi->qps[i].tx, 2 * i + 1, tx_num);
+			err = nbvn_vq_init(vi, &vi->qps[i].tx, 2 * i + 1, tx_num, true);
 		if (!err)
 			err = nbvn_pools(&vi->qps[i]);
 	}
@@ -1754,7 +1761,7 @@ static int nbvn_dev_start(struct nbvn *vi, u16 rx_num, u16 tx_num)
 				vi->cvq_index, NBVN_CTRL_RING);
 			err = -ENODEV;
 		} else {
-			err = nbvn_vq_init(vi, &vi->cvq, vi->cvq_index, NBVN_CTRL_RING);
+			err = nbvn_vq_init(vi, &vi->cvq, vi->cvq_index, NBVN_CTRL_RING, false);
 		}
 	}
 	if (!err)
