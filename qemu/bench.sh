@@ -49,7 +49,9 @@ done
 # main thread gets to it: interrupts and doorbells per frame then depend
 # far less on the host. 64-byte UDP, five runs of each driver: 0.088 to
 # 0.094 interrupts per frame (nbpool), 0.075 to 0.087 (in-tree); with the
-# bottom half the in-tree driver gave 0.32 and 0.69 in two runs.
+# bottom half the in-tree driver gave 0.32 and 0.69 in two runs. Still a
+# spread of +-15% (in-tree, another machine: 0.062 to 0.087): three runs
+# show a trend, not a verdict on a few percent.
 for run in 1 2 3; do
 	for driver in nbpool_virtio_net virtio_net; do
 		say "case 8: $driver under traffic, icount run $run of 3 on the stock $kver kernel (about 1 minute)"
