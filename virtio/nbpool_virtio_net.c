@@ -307,15 +307,6 @@ static void nbvn_vq_free(struct nbvn *vi, struct nbvn_vq *vq)
  * or writes @len bytes at its first buffer's DMA address and each chained
  * buffer's length at its own. @skb (TX, or NULL) is kept with it until the
  * device is done. The caller has checked that enough descriptors are free.
- *
- * Published at once, as virtio_net does; the doorbell is nbvn_vq_kick()'s.
- * A device already working through the ring (its TX timer armed, or
- * polling) takes the packet without one: publishing only at the doorbell
- * made a flush that landed inside an xmit miss the frame, and the xmit
- * ring for a new, nearly empty round. Barriers as a real NIC needs them,
- * not virtio's (which may assume the device is a CPU in the same
- * coherence domain): dma_wmb() makes the descriptors visible to the
- * device before the index that publishes them.
  */
 static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, struct sk_buff *skb,
 			u32 len, bool write)
@@ -345,30 +336,40 @@ static void nbvn_vq_add(struct nbvn_vq *vq, struct nbpool_packet *pkt, struct sk
 		d->flags = nbvn_16(flags);
 	}
 	vq->pkts[head] = pkt;
-	if (vq->skbs)
+	if (skb)
 		vq->skbs[head] = skb;
 	vq->vring.avail->ring[vq->avail_idx++ & (vq->num - 1)] = nbvn_16(head);
+}
+
+/*
+ * Make what was posted visible to the device, without a doorbell.
+ * Barriers as a real NIC needs them, not virtio's (which may assume the
+ * device is a CPU in the same coherence domain): dma_wmb() makes the
+ * descriptors visible to the device before the index that publishes them.
+ */
+static void nbvn_vq_publish(struct nbvn_vq *vq)
+{
 	dma_wmb();
 	WRITE_ONCE(vq->vring.avail->idx, nbvn_16(vq->avail_idx));
 }
 
 /*
- * Ring the doorbell for what was posted since the last call, unless the
- * device says it needs none: with EVENT_IDX, unless the index it asked to
- * hear about (avail_event) was not passed; without, while it sets
- * NO_NOTIFY because it is still working through the ring. Returns whether
- * it rang.
+ * Publish what was posted and ring the doorbell unless the device says it
+ * needs none: with EVENT_IDX, unless the index it asked to hear about
+ * (avail_event) was not passed; without, while it sets NO_NOTIFY because
+ * it is still working through the ring. Returns whether it rang.
  *
- * The one full barrier is virtio's own: what the device asks for is in
- * memory and must be read after the index store (a real NIC has no such
- * field; its doorbell is the index). The doorbell's iowrite is ordered
- * after both.
+ * The doorbell's iowrite is ordered after the publication. The one full
+ * barrier is virtio's own: what the device asks for is in memory and must
+ * be read after the index store (a real NIC has no such field; its
+ * doorbell is the index).
  */
 static bool nbvn_vq_kick(struct nbvn_vq *vq)
 {
 	u16 old = vq->kicked_idx, new = vq->avail_idx;
 	bool kick;
 
+	nbvn_vq_publish(vq);
 	mb();	/* the index store is seen before the device's wish is read */
 	vq->kicked_idx = new;
 	if (vq->event)
@@ -693,6 +694,13 @@ static unsigned int nbvn_tx_post(struct nbvn_qp *qp, struct netdev_queue *txq,
 	/* The frame was synced where it was filled: the skb's or XDP frame's copy, or XDP_TX. */
 	nbpool_packet_sync_range_for_device(pkt, nbpool_packet_offset(pkt), NBVN_HDR);
 	nbvn_vq_add(&qp->tx, pkt, skb, head_len, false);
+	/*
+	 * Published at once, as virtio_net does, the doorbell later: a device
+	 * that is already working through the ring (its TX timer armed, or
+	 * polling) takes the frame without one, where publishing only at the
+	 * doorbell made it ring again and start a new round for this frame.
+	 */
+	nbvn_vq_publish(&qp->tx);
 	if (qp->tx.nr_free < NBVN_MAX_BUFS) {
 		netif_tx_stop_queue(txq);
 		nbvn_stat_add(&qp->tx_stats, NBVN_TX_STOP, 1);
